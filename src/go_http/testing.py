@@ -1,0 +1,1 @@
+"""Testing helpers for users of go-http (the sandbox fixture lands here)."""
