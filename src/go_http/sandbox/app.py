@@ -1,0 +1,63 @@
+"""The Starlette application: every route of the spec under ``/api/v1/go``."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from go_http.sandbox import conversation, extras, metrics, optouts
+from go_http.sandbox.config import SandboxConfig
+from go_http.sandbox.store import Store
+from go_http.sandbox.toolkit import Handler
+from go_http.sandbox.web import Sandbox, html_page
+
+#: Path prefix of every API, so the client's ``http://HOST:PORT/api/v1/go`` base works.
+API_PREFIX = "/api/v1/go"
+SEND_PREFIX = f"{API_PREFIX}/http_api_nostream"
+
+# Handlers dispatch on the method themselves: each API words its 405 differently.
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def _route(path: str, endpoint: Handler) -> Route:
+    return Route(path, endpoint, methods=ALL_METHODS)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    # Unmatched paths get an HTML page, as cyclone and Twisted gave.
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    return html_page(status, "Not Found", "No resource matches this path.")
+
+
+def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
+    """Build the ASGI app serving one database.
+
+    :param Store store: the database.
+    :param SandboxConfig config: limits (defaults if omitted).
+    """
+    config = config or SandboxConfig()
+    routes = [
+        _route("/health/", extras.health),
+        _route("/health", extras.health),
+        _route(
+            f"{SEND_PREFIX}/{{conversation_key}}/messages.json", conversation.messages_endpoint
+        ),
+        _route(f"{SEND_PREFIX}/{{conversation_key}}/metrics.json", conversation.metrics_endpoint),
+        _route(f"{SEND_PREFIX}/{{conversation_key}}", conversation.other_endpoint),
+        _route(f"{SEND_PREFIX}/{{conversation_key}}/{{rest:path}}", conversation.other_endpoint),
+        _route(f"{API_PREFIX}/optouts/count", optouts.count_endpoint),
+        _route(f"{API_PREFIX}/optouts/{{address_type}}/{{address}}", optouts.optout_endpoint),
+        _route(f"{API_PREFIX}/metrics/", metrics.metrics_endpoint),
+        _route(f"{API_PREFIX}/_sandbox/inbound", extras.inbound_route),
+        _route(f"{API_PREFIX}/_sandbox/outbound", extras.outbound_endpoint),
+        _route(f"{API_PREFIX}/health/", extras.health),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    # Exact routes: '/contacts' and '/contacts/' are different resources (spec §3).
+    app.router.redirect_slashes = False
+    app.state.sandbox = Sandbox(store=store, config=config)
+    app.state.gate = conversation.ConcurrencyGate(config.concurrency_limit)
+    return app
