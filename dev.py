@@ -21,7 +21,7 @@ STAMP = VENV / ".installed-from"
 
 def _run(*argv: str | Path) -> None:
     print("+", " ".join(str(a) for a in argv), flush=True)
-    subprocess.run([str(a) for a in argv], cwd=ROOT, check=True)
+    subprocess.run([str(a) for a in argv], cwd=ROOT, check=True)  # noqa: S603 - our own tools
 
 
 def ensure_venv() -> None:
