@@ -1,0 +1,241 @@
+"""One measured client run, in its own process: prints one JSON object on stdout.
+
+Run with the interpreter whose ``go_http`` is measured (the baseline venv's python for
+go-http 0.3.2, the project venv's for this repo): both are imported as ``go_http``, so
+they can never share a process.  Only stdlib and the public API that both versions share
+(``HttpApiSender.send_text``, ``ContactsApiClient.contacts()``) are used, plus the new
+``go_http.bulk`` / ``go_http.aio`` modules for the variants only this repo has.
+
+Usage: ``python client_worker.py '<json job>'`` where the job names a ``task``
+(``probe``, ``send_seq``, ``send_bulk``, ``send_async_bulk``, ``walk``, ``walk_async``)
+and its parameters (``base_url``, ``count``, ``concurrency``, ``work_us``,
+``trace_memory``).  The answer holds wall and CPU seconds of the measured part only
+(imports, client set-up and one warm-up request are outside it), the peak RSS growth
+during it, and, when ``trace_memory`` is set, the tracemalloc peak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import go_http
+
+ACCOUNT_KEY = "bench-account"
+CONVERSATION_KEY = "bench-conversation"
+CONVERSATION_TOKEN = "bench-conversation-token"  # only ever sent to the loopback fake
+AUTH_TOKEN = "bench-auth-token"
+CONTENT = "Hello from the go-http benchmark"
+
+Job = dict[str, Any]
+
+
+def optional_module(name: str) -> Any:
+    """A module this repo may not have yet (``None`` if it cannot be imported)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def address(index: int) -> str:
+    return f"+2782{index:07d}"
+
+
+def peak_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def busy_work(microseconds: float) -> Callable[[], None]:
+    """Caller work per item: spin (not sleep) so it costs CPU like real processing."""
+    seconds = microseconds / 1_000_000
+
+    def work() -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    return work
+
+
+def sender(job: Job) -> Any:
+    from go_http.send import HttpApiSender
+
+    return HttpApiSender(
+        ACCOUNT_KEY, CONVERSATION_KEY, CONVERSATION_TOKEN, api_url=job["send_url"]
+    )
+
+
+def contacts_client(job: Job) -> Any:
+    from go_http.contacts import ContactsApiClient
+
+    return ContactsApiClient(AUTH_TOKEN, api_url=job["api_url"])
+
+
+class Measurement:
+    """Wall, CPU and peak-memory growth of the block it wraps."""
+
+    def __init__(self, trace_memory: bool) -> None:
+        self.trace_memory = trace_memory
+        self.result: dict[str, float] = {}
+
+    def __enter__(self) -> Measurement:
+        if self.trace_memory:
+            tracemalloc.start()
+        self.rss_before = peak_rss_kib()
+        self.cpu_start = time.process_time()
+        self.wall_start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        wall = time.perf_counter() - self.wall_start
+        cpu = time.process_time() - self.cpu_start
+        self.result = {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "rss_before_kib": self.rss_before,
+            "rss_growth_kib": peak_rss_kib() - self.rss_before,
+        }
+        if self.trace_memory:
+            self.result["tracemalloc_peak_kib"] = tracemalloc.get_traced_memory()[1] / 1024
+            tracemalloc.stop()
+
+
+def send_seq(job: Job) -> dict[str, Any]:
+    api = sender(job)
+    api.send_text(address(0), CONTENT)
+    count = job["count"]
+    with Measurement(job.get("trace_memory", False)) as measured:
+        for index in range(count):
+            api.send_text(address(index), CONTENT)
+    api.session.close()
+    return {**measured.result, "items": count, "requests": count}
+
+
+def bulk_messages(count: int) -> list[dict[str, str]]:
+    return [{"to_addr": address(index), "content": CONTENT} for index in range(count)]
+
+
+def send_bulk(job: Job) -> dict[str, Any]:
+    bulk = optional_module("go_http.bulk")
+    count = job["count"]
+    messages = bulk_messages(count)
+    api = sender(job)
+    api.send_text(address(0), CONTENT)
+    with Measurement(job.get("trace_memory", False)) as measured:
+        outcome = bulk.send_bulk(api, messages, concurrency=job["concurrency"])
+    api.session.close()
+    return {**measured.result, "items": count, "requests": count, "outcome": repr(outcome)}
+
+
+def send_async_bulk(job: Job) -> dict[str, Any]:
+    bulk = optional_module("go_http.bulk")
+    aio = optional_module("go_http.aio")
+    count = job["count"]
+    messages = bulk_messages(count)
+
+    async def run() -> tuple[dict[str, float], Any]:
+        async with aio.AsyncHttpApiSender(
+            ACCOUNT_KEY, CONVERSATION_KEY, CONVERSATION_TOKEN, api_url=job["send_url"]
+        ) as api:
+            await api.send_text(address(0), CONTENT)
+            with Measurement(job.get("trace_memory", False)) as measured:
+                outcome = await bulk.async_send_bulk(api, messages, concurrency=job["concurrency"])
+        return measured.result, outcome
+
+    result, outcome = asyncio.run(run())
+    return {**result, "items": count, "requests": count, "outcome": repr(outcome)}
+
+
+def walk(job: Job) -> dict[str, Any]:
+    work = busy_work(job.get("work_us", 0))
+    spin = job.get("work_us", 0) > 0
+    api = contacts_client(job)
+    next(iter(api.contacts()))
+    with Measurement(job.get("trace_memory", False)) as measured:
+        count = 0
+        for _contact in api.contacts():
+            count += 1
+            if spin:
+                work()
+    api.session.close()
+    return {**measured.result, "items": count}
+
+
+def walk_async(job: Job) -> dict[str, Any]:
+    aio = optional_module("go_http.aio")
+    work = busy_work(job.get("work_us", 0))
+    spin = job.get("work_us", 0) > 0
+
+    async def run() -> tuple[dict[str, float], int]:
+        async with aio.AsyncContactsApiClient(AUTH_TOKEN, api_url=job["api_url"]) as api:
+            warm_up = api.contacts()
+            async for _contact in warm_up:
+                break
+            await warm_up.aclose()  # no prefetch of the warm-up walk may overlap the measured one
+            count = 0
+            with Measurement(job.get("trace_memory", False)) as measured:
+                async for _contact in api.contacts():
+                    count += 1
+                    if spin:
+                        work()
+        return measured.result, count
+
+    result, count = asyncio.run(run())
+    return {**result, "items": count}
+
+
+def probe(job: Job) -> dict[str, Any]:
+    """Which variants this interpreter's ``go_http`` can run, and library versions."""
+    import requests
+
+    bulk = optional_module("go_http.bulk")
+    aio = optional_module("go_http.aio")
+    available = {
+        "send_seq": True,
+        "walk": True,
+        "send_bulk": bulk is not None and hasattr(bulk, "send_bulk"),
+        "send_async_bulk": (
+            bulk is not None
+            and hasattr(bulk, "async_send_bulk")
+            and aio is not None
+            and hasattr(aio, "AsyncHttpApiSender")
+        ),
+        "walk_async": aio is not None and hasattr(aio, "AsyncContactsApiClient"),
+    }
+    return {
+        "go_http_file": go_http.__file__,
+        "go_http_version": getattr(go_http, "__version__", None),
+        "requests_version": requests.__version__,
+        "python": sys.version.split()[0],
+        "available": available,
+    }
+
+
+TASKS: dict[str, Callable[[Job], dict[str, Any]]] = {
+    "probe": probe,
+    "send_seq": send_seq,
+    "send_bulk": send_bulk,
+    "send_async_bulk": send_async_bulk,
+    "walk": walk,
+    "walk_async": walk_async,
+}
+
+
+def main() -> None:
+    job: Job = json.loads(sys.argv[1])
+    result = TASKS[job["task"]](job)
+    if "items" in result and "expected_items" in job and result["items"] != job["expected_items"]:
+        raise SystemExit(f"expected {job['expected_items']} items, got {result['items']}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
