@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -56,3 +57,76 @@ def iterate_pages(
         if page.cursor is None:
             return
         cursor = page.cursor
+
+
+def _retrieve_outcome(task: asyncio.Task[Any]) -> None:
+    # A prefetched page nobody reaches (the caller stopped early) must not log
+    # "exception was never retrieved".
+    if not task.cancelled():
+        task.exception()
+
+
+class AsyncPageIterator(Generic[T]):
+    """Every item of a listing, for ``async for``: the async :func:`iterate_pages`.
+
+    With ``prefetch`` the next page is requested as soon as the current one arrives, so
+    the caller rarely waits.  What the caller sees does not change: a failed page raises
+    :class:`PagedException` with that page's cursor only when the caller reaches it, after
+    every item of the pages before it.  Stopping early is safe; :meth:`aclose` cancels a
+    pending prefetch at once.
+
+    :param fetch_page: fetches the page at a cursor (``None``: the first page).
+    :param start_cursor: where to start.
+    :param bool prefetch: request the next page while the current one is used.
+    """
+
+    __slots__ = ("_cursor", "_done", "_fetch", "_items", "_pending", "_prefetch")
+
+    def __init__(
+        self,
+        fetch_page: Callable[[str | None], Awaitable[Page[T]]],
+        start_cursor: str | None,
+        prefetch: bool = True,
+    ) -> None:
+        self._fetch = fetch_page
+        self._cursor = start_cursor
+        self._prefetch = prefetch
+        self._items: Iterator[T] = iter(())
+        self._pending: asyncio.Task[Page[T]] | None = None
+        self._done = False
+
+    def __aiter__(self) -> AsyncPageIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while True:
+            for item in self._items:
+                return item
+            if self._done:
+                raise StopAsyncIteration
+            self._items = iter(await self._next_page())
+
+    async def _next_page(self) -> list[T]:
+        cursor = self._cursor
+        pending, self._pending = self._pending, None
+        try:
+            page = await (pending if pending is not None else self._fetch(cursor))
+        except Exception as exc:
+            self._done = True
+            raise PagedException(cursor, exc) from exc
+        if page.cursor is None:
+            self._done = True
+        else:
+            self._cursor = page.cursor
+            if self._prefetch:
+                self._pending = asyncio.ensure_future(self._fetch(page.cursor))
+                self._pending.add_done_callback(_retrieve_outcome)
+        return page.items
+
+    async def aclose(self) -> None:
+        """Stop: cancel a pending prefetch; further iteration ends at once."""
+        self._done = True
+        self._items = iter(())
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None

@@ -12,8 +12,7 @@ from typing import Any, TypeVar, cast
 
 import requests
 
-from go_http._client import SyncClient
-from go_http._config import TimeoutLike
+from go_http._client import SenderAuth, SyncClient
 from go_http._operation import (
     ApiRequest,
     Operation,
@@ -24,13 +23,10 @@ from go_http._operation import (
 )
 from go_http._protocol import (
     AGGREGATORS,
-    DEFAULT_SEND_URL,
     OPTED_OUT_MARKER,
     SESSION_EVENTS,
     new_key,
 )
-from go_http._retry import RetryPolicy
-from go_http._transport import basic_authorization
 from go_http.exceptions import ApiError, UserOptedOutException
 
 T = TypeVar("T")
@@ -83,6 +79,24 @@ def send_message(
         "PUT", path(conversation_key, MESSAGES_ROUTE), body=body, idempotent=False
     )
     return Operation(request, parse_json, _opted_out_mapper(to_addr, content))
+
+
+def send_voice_message(
+    conversation_key: str,
+    to_addr: str,
+    content: str | None,
+    speech_url: str | None,
+    wait_for: str | None,
+    session_event: str | None,
+) -> Operation[Message]:
+    """A voice message: the voice options travel in ``helper_metadata["voice"]``."""
+    voice = {
+        key: value
+        for key, value in (("speech_url", speech_url), ("wait_for", wait_for))
+        if value is not None
+    }
+    helper_metadata = {"voice": voice} if voice else None
+    return send_message(conversation_key, to_addr, content, session_event, helper_metadata)
 
 
 def reply_message(
@@ -150,14 +164,10 @@ class SenderMethods(ABC):
         :param str session_event: ``new``, ``resume`` or ``close``.
         :raises UserOptedOutException: the recipient has opted out; nothing was sent.
         """
-        voice = {
-            key: value
-            for key, value in (("speech_url", speech_url), ("wait_for", wait_for))
-            if value is not None
-        }
-        helper_metadata = {"voice": voice} if voice else None
         return self._run(
-            send_message(self.conversation_key, to_addr, content, session_event, helper_metadata)
+            send_voice_message(
+                self.conversation_key, to_addr, content, speech_url, wait_for, session_event
+            )
         )
 
     def reply(
@@ -181,7 +191,7 @@ class SenderMethods(ABC):
         return self._run(fire_metric(self.conversation_key, metric, value, agg))
 
 
-class HttpApiSender(SyncClient, SenderMethods):
+class HttpApiSender(SenderAuth[requests.Session], SyncClient, SenderMethods):
     """Sends messages and fires metrics through a conversation's HTTP API.
 
     :param str account_key: the account key (the Basic-auth user name).
@@ -194,29 +204,6 @@ class HttpApiSender(SyncClient, SenderMethods):
     :param retry: see :class:`go_http.RetryPolicy`; a send is only retried where the
         server provably did not act on it.
     """
-
-    def __init__(
-        self,
-        account_key: str,
-        conversation_key: str,
-        conversation_token: str,
-        api_url: str | None = None,
-        session: requests.Session | None = None,
-        *,
-        timeout: TimeoutLike = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self.account_key = account_key
-        self.conversation_key = ensure_text(conversation_key, "conversation_key")
-        self.conversation_token = conversation_token
-        authorization = basic_authorization(account_key, conversation_token)
-        self._setup(authorization, api_url, DEFAULT_SEND_URL, session, timeout, retry)
-
-    def __repr__(self) -> str:
-        return (
-            f"<HttpApiSender api_url={self.api_url!r} account_key={self.account_key!r} "
-            f"conversation_key={self.conversation_key!r}>"
-        )
 
 
 class LoggingSender(SenderMethods):
