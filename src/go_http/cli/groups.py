@@ -1,0 +1,130 @@
+"""``go-http groups``: list, read, create, update, delete groups and list their members."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import click
+
+from go_http.cli.contacts import CONTACT_COLUMNS, page_size_option
+from go_http.cli.state import CliState, output_options, pass_state
+
+GROUP_COLUMNS = ("key", "name", "query", "created_at")
+
+
+@click.group()
+def groups() -> None:
+    """Manage contact groups (static, or smart with a query)."""
+
+
+@groups.command(
+    "list",
+    epilog="""\b
+Example:
+  go-http groups list --json
+""",
+)
+@page_size_option
+@output_options
+@pass_state
+def list_groups(state: CliState, page_size: int) -> None:
+    """List every group."""
+    with state.contacts() as client:
+        state.output.records(
+            client.groups(page_size=page_size), GROUP_COLUMNS, title="Groups", empty="no groups"
+        )
+
+
+@groups.command(
+    "get",
+    epilog="""\b
+Example:
+  go-http groups get 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f
+""",
+)
+@click.argument("key")
+@output_options
+@pass_state
+def get_group(state: CliState, key: str) -> None:
+    """Show group KEY."""
+    with state.contacts() as client:
+        state.output.record(client.get_group(key), title=f"Group {key}")
+
+
+@groups.command(
+    "create",
+    epilog="""\b
+Examples:
+  go-http groups create "Volunteers"
+  go-http groups create "Zulu speakers" --query extras-language:zu
+""",
+)
+@click.argument("name")
+@click.option("--query", help="Smart-group query, e.g. 'extras-language:zu'.")
+@output_options
+@pass_state
+def create_group(state: CliState, name: str, query: str | None) -> None:
+    """Create a group called NAME."""
+    data: dict[str, str] = {"name": name}
+    if query is not None:
+        data["query"] = query
+    with state.contacts() as client:
+        state.output.record(client.create_group(data), title="Created group")
+
+
+@groups.command(
+    "update",
+    epilog="""\b
+Example:
+  go-http groups update 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f --name "Volunteers 2026"
+""",
+)
+@click.argument("key")
+@click.option("--name", help="New name.")
+@click.option("--query", help="New smart-group query.")
+@output_options
+@pass_state
+def update_group(state: CliState, key: str, name: str | None, query: str | None) -> None:
+    """Change the name or query of group KEY."""
+    data = {field: value for field, value in (("name", name), ("query", query)) if value}
+    if not data:
+        raise click.UsageError("nothing to update: give --name or --query")
+    with state.contacts() as client:
+        state.output.record(client.update_group(key, data), title="Updated group")
+
+
+@groups.command(
+    "delete",
+    epilog="""\b
+Example:
+  go-http groups delete 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f
+""",
+)
+@click.argument("key")
+@output_options
+@pass_state
+def delete_group(state: CliState, key: str) -> None:
+    """Delete group KEY (its contacts stay)."""
+    with state.contacts() as client:
+        state.output.record(client.delete_group(key), title="Deleted group")
+
+
+@groups.command(
+    "contacts",
+    epilog="""\b
+Example:
+  go-http groups contacts 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f --json
+""",
+)
+@click.argument("key")
+@page_size_option
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@output_options
+@pass_state
+def group_contacts(state: CliState, key: str, page_size: int, limit: int | None) -> None:
+    """List the contacts of group KEY (static members and smart-query matches)."""
+    with state.contacts() as client:
+        rows = client.group_contacts(key, page_size=page_size)
+        state.output.records(
+            islice(rows, limit), CONTACT_COLUMNS, title=f"Group {key}", empty="no contacts"
+        )
