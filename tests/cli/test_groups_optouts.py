@@ -1,0 +1,91 @@
+"""``go-http groups`` and ``go-http optouts``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import Invoke, json_lines
+
+
+def test_group_lifecycle_and_members(go: Invoke) -> None:
+    created = go("groups", "create", "Volunteers", "--json")
+    assert created.exit_code == 0, created.output
+    group = json.loads(created.stdout)
+    key = group["key"]
+    member = go("contacts", "create", "--msisdn", "+27821110001", "--group", key, "--json")
+    assert member.exit_code == 0
+    go("contacts", "create", "--msisdn", "+27821110002")
+
+    listed = json_lines(go("groups", "list", "--json").stdout)
+    assert [g["name"] for g in listed] == ["Volunteers"]
+    members = json_lines(go("groups", "contacts", key, "--json").stdout)
+    assert [m["msisdn"] for m in members] == ["+27821110001"]
+
+    renamed = go("groups", "update", key, "--name", "Helpers", "--json")
+    assert json.loads(renamed.stdout)["name"] == "Helpers"
+    shown = go("groups", "get", key)
+    assert "Helpers" in shown.stdout
+
+    assert go("groups", "delete", key).exit_code == 0
+    assert go("groups", "get", key).exit_code == 4
+
+
+def test_smart_group_lists_matching_contacts(go: Invoke) -> None:
+    go("contacts", "create", "--msisdn", "+27821110011", "--extra", "language=zu")
+    go("contacts", "create", "--msisdn", "+27821110012", "--extra", "language=en")
+    group = json.loads(
+        go("groups", "create", "Zulu", "--query", "extras-language:zu", "--json").stdout
+    )
+    members = json_lines(go("groups", "contacts", group["key"], "--json").stdout)
+    assert [m["msisdn"] for m in members] == ["+27821110011"]
+
+
+def test_group_update_needs_a_change(go: Invoke) -> None:
+    result = go("groups", "update", "abc")
+    assert result.exit_code == 2
+    assert "--name or --query" in result.stderr
+
+
+def test_optout_set_get_count_delete(go: Invoke) -> None:
+    assert go("optouts", "set", "+27822220001").exit_code == 0
+    got = go("optouts", "get", "+27822220001", "--json")
+    assert got.exit_code == 0
+    assert json.loads(got.stdout)["address"] == "+27822220001"
+    assert json.loads(go("optouts", "count", "--json").stdout) == {"opt_out_count": 1}
+    again = go("optouts", "set", "+27822220001")
+    assert again.exit_code == 7
+    assert go("optouts", "delete", "+27822220001").exit_code == 0
+    assert go("optouts", "get", "+27822220001").exit_code == 4
+    assert go("optouts", "delete", "+27822220001").exit_code == 4
+    assert go("optouts", "count").stdout.strip() == "0 opt-outs"
+
+
+def test_optout_import_counts_new_and_existing(go: Invoke, tmp_path: Path) -> None:
+    go("optouts", "set", "+27822220011")
+    listing = tmp_path / "optouts.txt"
+    listing.write_text("# unsubscribed\n+27822220011\n\n+27822220012\n+27822220013\n")
+    result = go("optouts", "import", str(listing), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "opted_out": 2,
+        "already_opted_out": 1,
+        "failed": 0,
+        "errors": [],
+    }
+    assert json.loads(go("optouts", "count", "--json").stdout) == {"opt_out_count": 3}
+
+
+def test_optout_import_reports_bad_addresses(go: Invoke, tmp_path: Path) -> None:
+    listing = tmp_path / "optouts.txt"
+    listing.write_text("+27822220021\nbad/address\n")
+    result = go("optouts", "import", str(listing))
+    assert result.exit_code == 6
+    assert "bad/address" in result.stdout
+    assert "Opted out 1" in result.stdout
+
+
+def test_optout_import_missing_file_is_a_usage_error(go: Invoke, tmp_path: Path) -> None:
+    result = go("optouts", "import", str(tmp_path / "missing.txt"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
