@@ -105,6 +105,7 @@ def register() -> None:
     """Attach every command group (imported here so ``--help`` of one stays quick)."""
     from go_http.cli import (
         account,
+        bulk_send,
         config,
         contacts,
         demo,
@@ -119,6 +120,7 @@ def register() -> None:
         demo.demo,
         sandbox.sandbox,
         send.send,
+        bulk_send.send_bulk,
         contacts.contacts,
         groups.groups,
         optouts.optouts,
