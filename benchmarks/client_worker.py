@@ -8,8 +8,8 @@ they can never share a process.  Only stdlib and the public API that both versio
 
 Usage: ``python client_worker.py '<json job>'`` where the job names a ``task``
 (``probe``, ``send_seq``, ``send_bulk``, ``send_async_bulk``, ``walk``, ``walk_async``)
-and its parameters (``base_url``, ``count``, ``concurrency``, ``work_us``,
-``trace_memory``).  The answer holds wall and CPU seconds of the measured part only
+and its parameters (``send_url``/``api_url``, ``count``, ``concurrency``, ``work_us``,
+``trace_memory``, ``profile``).  The answer holds wall and CPU seconds of the measured part only
 (imports, client set-up and one warm-up request are outside it), the peak RSS growth
 during it, and, when ``trace_memory`` is set, the tracemalloc peak.
 """
@@ -17,8 +17,10 @@ during it, and, when ``trace_memory`` is set, the tracemalloc peak.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import importlib
 import json
+import pstats
 import resource
 import sys
 import time
@@ -80,15 +82,23 @@ def contacts_client(job: Job) -> Any:
 
 
 class Measurement:
-    """Wall, CPU and peak-memory growth of the block it wraps."""
+    """Wall, CPU and peak-memory growth of the block it wraps.
 
-    def __init__(self, trace_memory: bool) -> None:
+    With ``profile`` set the block also runs under cProfile, whose top functions (by own
+    time) go to stderr: it slows the run, so its timings are only good for finding where
+    the time goes.
+    """
+
+    def __init__(self, trace_memory: bool, profile: bool = False) -> None:
         self.trace_memory = trace_memory
+        self.profiler = cProfile.Profile() if profile else None
         self.result: dict[str, float] = {}
 
     def __enter__(self) -> Measurement:
         if self.trace_memory:
             tracemalloc.start()
+        if self.profiler is not None:
+            self.profiler.enable()
         self.rss_before = peak_rss_kib()
         self.cpu_start = time.process_time()
         self.wall_start = time.perf_counter()
@@ -97,6 +107,9 @@ class Measurement:
     def __exit__(self, *exc_info: object) -> None:
         wall = time.perf_counter() - self.wall_start
         cpu = time.process_time() - self.cpu_start
+        if self.profiler is not None:
+            self.profiler.disable()
+            pstats.Stats(self.profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         self.result = {
             "wall_s": wall,
             "cpu_s": cpu,
@@ -108,15 +121,31 @@ class Measurement:
             tracemalloc.stop()
 
 
+def measurement(job: Job) -> Measurement:
+    return Measurement(job.get("trace_memory", False), job.get("profile", False))
+
+
 def send_seq(job: Job) -> dict[str, Any]:
     api = sender(job)
     api.send_text(address(0), CONTENT)
     count = job["count"]
-    with Measurement(job.get("trace_memory", False)) as measured:
+    with measurement(job) as measured:
         for index in range(count):
             api.send_text(address(index), CONTENT)
     api.session.close()
-    return {**measured.result, "items": count, "requests": count}
+    return {**measured.result, "items": count}
+
+
+def bulk_outcome(report: Any, count: int) -> dict[str, Any]:
+    """The bulk report's counts; a run that did not send every message is an error."""
+    counts = {
+        name: getattr(report, name)
+        for name in ("sent", "skipped", "failed", "unknown", "throttled", "lowest_concurrency")
+        if hasattr(report, name)
+    }
+    if counts.get("sent") != count:
+        raise SystemExit(f"bulk send did not send all {count} messages: {counts}")
+    return counts
 
 
 def bulk_messages(count: int) -> list[dict[str, str]]:
@@ -129,29 +158,30 @@ def send_bulk(job: Job) -> dict[str, Any]:
     messages = bulk_messages(count)
     api = sender(job)
     api.send_text(address(0), CONTENT)
-    with Measurement(job.get("trace_memory", False)) as measured:
+    with measurement(job) as measured:
         outcome = bulk.send_bulk(api, messages, concurrency=job["concurrency"])
     api.session.close()
-    return {**measured.result, "items": count, "requests": count, "outcome": repr(outcome)}
+    return {**measured.result, "items": count, "outcome": bulk_outcome(outcome, count)}
 
 
 def send_async_bulk(job: Job) -> dict[str, Any]:
+    from go_http.aio import AsyncHttpApiSender
+
     bulk = optional_module("go_http.bulk")
-    aio = optional_module("go_http.aio")
     count = job["count"]
     messages = bulk_messages(count)
 
     async def run() -> tuple[dict[str, float], Any]:
-        async with aio.AsyncHttpApiSender(
+        async with AsyncHttpApiSender(
             ACCOUNT_KEY, CONVERSATION_KEY, CONVERSATION_TOKEN, api_url=job["send_url"]
         ) as api:
             await api.send_text(address(0), CONTENT)
-            with Measurement(job.get("trace_memory", False)) as measured:
+            with measurement(job) as measured:
                 outcome = await bulk.async_send_bulk(api, messages, concurrency=job["concurrency"])
         return measured.result, outcome
 
     result, outcome = asyncio.run(run())
-    return {**result, "items": count, "requests": count, "outcome": repr(outcome)}
+    return {**result, "items": count, "outcome": bulk_outcome(outcome, count)}
 
 
 def walk(job: Job) -> dict[str, Any]:
@@ -159,7 +189,7 @@ def walk(job: Job) -> dict[str, Any]:
     spin = job.get("work_us", 0) > 0
     api = contacts_client(job)
     next(iter(api.contacts()))
-    with Measurement(job.get("trace_memory", False)) as measured:
+    with measurement(job) as measured:
         count = 0
         for _contact in api.contacts():
             count += 1
@@ -170,18 +200,19 @@ def walk(job: Job) -> dict[str, Any]:
 
 
 def walk_async(job: Job) -> dict[str, Any]:
-    aio = optional_module("go_http.aio")
+    from go_http.aio import AsyncContactsApiClient
+
     work = busy_work(job.get("work_us", 0))
     spin = job.get("work_us", 0) > 0
 
     async def run() -> tuple[dict[str, float], int]:
-        async with aio.AsyncContactsApiClient(AUTH_TOKEN, api_url=job["api_url"]) as api:
+        async with AsyncContactsApiClient(AUTH_TOKEN, api_url=job["api_url"]) as api:
             warm_up = api.contacts()
             async for _contact in warm_up:
                 break
             await warm_up.aclose()  # no prefetch of the warm-up walk may overlap the measured one
             count = 0
-            with Measurement(job.get("trace_memory", False)) as measured:
+            with measurement(job) as measured:
                 async for _contact in api.contacts():
                     count += 1
                     if spin:

@@ -14,6 +14,7 @@ from typing import Any
 from plan import Impl, Plan, Scenario, Variant
 
 HERE = Path(__file__).resolve().parent
+REPO_PYTHON = str(HERE.parent / ".venv" / "bin" / "python")
 WORKER = HERE / "client_worker.py"
 SERVER = HERE / "fake_server.py"
 WORKER_TIMEOUT_S = 300
@@ -63,6 +64,19 @@ class FakeServer:
 
 class WorkerFailed(Exception):
     """A worker process exited with an error."""
+
+
+def run_worker_passing_stderr(python: str, job: dict[str, Any]) -> str:
+    """Run one worker job, its stderr going to ours; returns its stdout."""
+    done = subprocess.run(
+        [python, str(WORKER), json.dumps(job)],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=WORKER_TIMEOUT_S,
+        cwd=HERE,
+        check=True,
+    )
+    return done.stdout
 
 
 def run_worker(python: str, job: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 from baseline_env import ensure_baseline
 from measure import (
     HERE,
+    REPO_PYTHON,
     FakeServer,
     Interpreters,
     progress,
@@ -53,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--ours-python",
-        default=str(REPO / ".venv" / "bin" / "python"),
+        default=REPO_PYTHON,
         help="the interpreter whose go_http is this repo (default: the repo's .venv)",
     )
     parser.add_argument("--output", type=Path, help="where to write the markdown results")
