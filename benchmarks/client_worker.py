@@ -241,7 +241,15 @@ def probe(job: Job) -> dict[str, Any]:
         ),
         "walk_async": aio is not None and hasattr(aio, "AsyncContactsApiClient"),
     }
+    modules = {}
+    for name in ("account", "contacts", "metrics", "optouts", "send"):
+        try:
+            importlib.import_module(f"go_http.{name}")
+            modules[name] = "imports"
+        except Exception as exc:  # an import-time crash is what this looks for
+            modules[name] = f"fails: {type(exc).__name__}: {exc}"
     return {
+        "modules": modules,
         "go_http_file": go_http.__file__,
         "go_http_version": getattr(go_http, "__version__", None),
         "requests_version": requests.__version__,

@@ -207,6 +207,12 @@ def memory_table(plan: Plan, memory: dict[str, Any], summary: dict[str, Any]) ->
     return [*lines, ""]
 
 
+def dirty_note(paths: list[str]) -> str:
+    if not paths:
+        return ""
+    return f" plus uncommitted changes to {', '.join(f'`{p}`' for p in paths)}"
+
+
 def render(
     plan: Plan,
     facts: dict[str, Any],
@@ -230,8 +236,9 @@ def render(
         f"- Load average at start / end: {facts['load_start']} / {facts['load_end']}",
         f"- Python {facts['python']}; requests {facts['requests_versions']}",
         f"- Ours: go_http {facts['ours_version']} at {facts['git_commit']}"
-        f"{' (working tree has local changes)' if facts['git_dirty'] else ''}; "
+        f"{dirty_note(facts['git_dirty'])}; "
         f"baseline: go_http {facts['baseline_version']} from PyPI",
+        f"- go-http 0.3.2 on Python {facts['python']}: {facts['baseline_modules']}",
         "- Server: `benchmarks/fake_server.py` (asyncio, loopback, own process); "
         "per-request latency is a timer, not a blocking sleep",
         "",

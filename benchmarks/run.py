@@ -89,9 +89,22 @@ def read_first(path: str, prefix: str) -> str:
     return "unknown"
 
 
+def memory_total() -> str:
+    kib = read_first("/proc/meminfo", "MemTotal").removesuffix(" kB")
+    return f"{int(kib) / 1024**2:.1f} GiB RAM" if kib.isdigit() else "RAM unknown"
+
+
 def git(*args: str) -> str:
     done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO, check=False)
-    return done.stdout.strip()
+    return done.stdout
+
+
+def uncommitted_client_files() -> list[str]:
+    """Client source files the editable install measures that differ from HEAD."""
+    status = git("status", "--porcelain", "--", "src/go_http")
+    paths = [line[3:] for line in status.splitlines()]
+    not_measured = ("src/go_http/sandbox/", "src/go_http/cli/", "src/go_http/testing.py")
+    return [path for path in paths if not path.startswith(not_measured)]
 
 
 def load_average() -> str:
@@ -104,7 +117,7 @@ def machine_facts(command: str, probes: dict[Impl, dict[str, Any]]) -> dict[str,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y"),
         "cpu_count": os.cpu_count(),
         "cpu_model": read_first("/proc/cpuinfo", "model name"),
-        "memory_total": read_first("/proc/meminfo", "MemTotal"),
+        "memory_total": memory_total(),
         "platform": platform.platform(),
         "python": probes["ours"]["python"],
         "requests_versions": (
@@ -113,8 +126,11 @@ def machine_facts(command: str, probes: dict[Impl, dict[str, Any]]) -> dict[str,
         ),
         "ours_version": probes["ours"]["go_http_version"],
         "baseline_version": probes["baseline"]["go_http_version"],
-        "git_commit": git("rev-parse", "--short", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--", "src")),
+        "baseline_modules": ", ".join(
+            f"`go_http.{name}` {state}" for name, state in probes["baseline"]["modules"].items()
+        ),
+        "git_commit": git("rev-parse", "--short", "HEAD").strip(),
+        "git_dirty": uncommitted_client_files(),
         "load_start": load_average(),
     }
 
