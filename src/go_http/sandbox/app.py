@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from go_http.sandbox import conversation, extras, metrics, optouts
+from go_http.sandbox import account, contacts, conversation, extras, metrics, optouts
 from go_http.sandbox.config import SandboxConfig
 from go_http.sandbox.store import Store
 from go_http.sandbox.toolkit import Handler
@@ -51,6 +51,13 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         _route(f"{API_PREFIX}/optouts/count", optouts.count_endpoint),
         _route(f"{API_PREFIX}/optouts/{{address_type}}/{{address}}", optouts.optout_endpoint),
         _route(f"{API_PREFIX}/metrics/", metrics.metrics_endpoint),
+        _route(f"{API_PREFIX}/contacts/", contacts.contacts_collection),
+        _route(f"{API_PREFIX}/contacts/{{key}}", contacts.contact_element),
+        _route(f"{API_PREFIX}/groups/", contacts.groups_collection),
+        _route(f"{API_PREFIX}/groups/{{key}}", contacts.group_element),
+        _route(f"{API_PREFIX}/groups/{{key}}/contacts", contacts.group_contacts),
+        _route(f"{API_PREFIX}/api", account.rpc_endpoint),
+        _route(f"{API_PREFIX}/api/{{rest:path}}", account.rpc_endpoint),
         _route(f"{API_PREFIX}/_sandbox/inbound", extras.inbound_route),
         _route(f"{API_PREFIX}/_sandbox/outbound", extras.outbound_endpoint),
         _route(f"{API_PREFIX}/health/", extras.health),
