@@ -1,0 +1,484 @@
+"""Sending many messages: concurrency, a rate limit, opt-out skips and a resumable journal.
+
+::
+
+    report = send_bulk(sender, ({"to_addr": a, "content": "Hi"} for a in addresses),
+                       concurrency=10, rate=50, journal="campaign.journal")
+    print(report.sent, report.skipped, report.failed, report.unknown)
+
+What happens to each message (its *outcome* status):
+
+``sent``
+    the server accepted it (``message_id`` is the server's id).
+``skipped``
+    the recipient has opted out (:class:`UserOptedOutException`); nothing was sent.
+``failed``
+    it was provably not sent: the message is invalid (checked before sending), the server
+    refused it (4xx), or the connection failed before the request went out.  A re-run
+    with the same journal tries these again.
+``unknown``
+    the request went out but no answer came back (timeout, lost connection, 5xx), or an
+    earlier run was killed while it was in flight.  The server may or may not have sent
+    it, and the conversation API cannot be asked which.  A re-run does NOT resend these
+    unless ``resend_unknown=True`` (which risks a duplicate for each).
+``already_done``
+    the journal shows an earlier run sent or skipped it; it is not sent again.
+
+Only failures where the server provably did not act are retried (see
+:class:`go_http.RetryPolicy`); the conversation API's "Too many concurrent connections"
+(403) and 429 answers are never failures: the sender halves the number of requests in
+flight, waits, and tries the same message again, then creeps back up.
+
+Ctrl-C (``KeyboardInterrupt`` / task cancellation) stops starting new sends, waits for
+the requests already sent to be answered (up to their timeout) and records their
+outcomes, then re-raises; a second Ctrl-C abandons them (they are then ``unknown``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from go_http._operation import Operation, ensure_json_object
+from go_http._retry import parse_retry_after
+from go_http._send_journal import SENDING, JournalError, SendJournal
+from go_http._send_pacing import ConcurrencyWindow, RatePacer
+from go_http.aio.send import AsyncHttpApiSender
+from go_http.exceptions import (
+    ApiConnectionError,
+    ApiError,
+    ApiTimeoutError,
+    AuthenticationError,
+    RateLimitedError,
+    UserOptedOutException,
+)
+from go_http.send import HttpApiSender, Message, send_message
+
+__all__ = [
+    "BulkReport",
+    "JournalError",
+    "MessageOutcome",
+    "async_send_bulk",
+    "send_bulk",
+]
+
+SENT = "sent"
+SKIPPED = "skipped"
+FAILED = "failed"
+UNKNOWN = "unknown"
+ALREADY_DONE = "already_done"
+
+#: The keys a message may have.
+MESSAGE_FIELDS = frozenset({"id", "to_addr", "content", "session_event", "helper_metadata"})
+#: Doubling the throttling backoff beyond this many times changes nothing (max_delay).
+_MAX_BACKOFF_STEP = 30
+
+Sleep = Callable[[float], Awaitable[None]]
+Progress = Callable[["MessageOutcome"], object]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOutcome:
+    """What happened to one message.
+
+    :ivar str id: the caller's ``id``, or the message's position in the input (``"0"``,
+        ``"1"``, ...).
+    :ivar to_addr: the recipient.
+    :ivar str status: ``sent``, ``skipped``, ``failed``, ``unknown`` or ``already_done``.
+    :ivar message_id: the server's message id (``sent``, and ``already_done`` if sent).
+    :ivar reason: why it was skipped, failed, unknown or already done.
+    """
+
+    id: str
+    to_addr: str | None
+    status: str
+    message_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class BulkReport:
+    """Counts per outcome status, and (unless turned off) every outcome in input order of
+    completion.
+
+    :ivar int throttled: "too many requests" answers absorbed by slowing down.
+    :ivar int lowest_concurrency: the fewest requests in flight the sender went down to.
+    :ivar outcomes: every :class:`MessageOutcome`, or ``None`` with ``keep_outcomes=False``
+        (for huge inputs: memory then stays flat; use ``progress`` or the journal).
+    """
+
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    unknown: int = 0
+    already_done: int = 0
+    throttled: int = 0
+    lowest_concurrency: int = 0
+    outcomes: list[MessageOutcome] | None = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Messages handled."""
+        return self.sent + self.skipped + self.failed + self.unknown + self.already_done
+
+    def add(self, outcome: MessageOutcome) -> None:
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        if self.outcomes is not None:
+            self.outcomes.append(outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    id: str
+    to_addr: str
+    operation: Operation[Message]
+
+
+class _BulkRun:
+    """One run of the engine over one input."""
+
+    def __init__(
+        self,
+        sender: AsyncHttpApiSender,
+        journal: SendJournal | None,
+        concurrency: int,
+        pacer: RatePacer | None,
+        progress: Progress | None,
+        keep_outcomes: bool,
+        resend_unknown: bool,
+        sleep: Sleep,
+    ) -> None:
+        self.sender = sender
+        self.journal = journal
+        self.window = ConcurrencyWindow(concurrency)
+        self.pacer = pacer
+        self.progress = progress
+        self.resend_unknown = resend_unknown
+        self.sleep = sleep
+        self.report = BulkReport(outcomes=[] if keep_outcomes else None)
+        self.fatal: BaseException | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, messages: Iterable[Any] | AsyncIterable[Any]) -> BulkReport:
+        try:
+            async for position, message in _numbered(messages):
+                if self.fatal is not None:
+                    break
+                item = self._prepare(position, message)
+                if item is None:
+                    continue
+                await self.window.acquire()
+                if self.pacer is not None:
+                    await self.pacer.wait()
+                if self.journal is not None and not self.journal.claim(
+                    item.id, item.to_addr, SENDING
+                ):
+                    self.window.release()
+                    self._finish(_duplicate(item.id, item.to_addr), journaled=False)
+                    continue
+                task = asyncio.create_task(self._deliver(item))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+        finally:
+            # Also on cancellation (Ctrl-C): requests already sent are answered and
+            # recorded; a second cancellation abandons them (their rows stay "sending").
+            if self.tasks:
+                await asyncio.wait(set(self.tasks))
+            self.report.lowest_concurrency = self.window.lowest
+        if self.fatal is not None:
+            raise self.fatal
+        return self.report
+
+    def _prepare(self, position: int, message: Any) -> _Pending | None:
+        """The message ready to send, or ``None`` when its outcome is already known."""
+        if not isinstance(message, Mapping):
+            self._finish(MessageOutcome(str(position), None, FAILED, reason=_not_a_dict(message)))
+            return None
+        message_id = str(message.get("id", position))
+        to_addr: Any = message.get("to_addr")
+        if self.journal is not None and not self._check_journal(message_id, to_addr):
+            return None
+        try:
+            unknown_fields = sorted(map(str, set(message) - MESSAGE_FIELDS))
+            if unknown_fields:
+                raise ValueError(f"unknown message field(s): {', '.join(unknown_fields)}")
+            metadata = message.get("helper_metadata")
+            if metadata is not None:
+                metadata = ensure_json_object(metadata, "helper_metadata")
+            operation = send_message(
+                self.sender.conversation_key,
+                to_addr,
+                message.get("content"),
+                message.get("session_event"),
+                metadata,
+            )
+        except (TypeError, ValueError) as exc:
+            shown = to_addr if isinstance(to_addr, str) else None
+            self._finish(MessageOutcome(message_id, shown, FAILED, reason=str(exc)))
+            return None
+        return _Pending(message_id, to_addr, operation)
+
+    def _check_journal(self, message_id: str, to_addr: Any) -> bool:
+        """True when the message is to be sent, given what the journal knows."""
+        assert self.journal is not None
+        entry = self.journal.lookup(message_id)
+        if entry is None:
+            return True
+        if entry.run == self.journal.run:
+            self._finish(_duplicate(message_id, entry.to_addr), journaled=False)
+            return False
+        if entry.status == FAILED:
+            return True  # provably not sent; the input may even have been corrected
+        if entry.to_addr != to_addr:
+            raise JournalError(
+                f"message {message_id!r} went to {entry.to_addr!r} in the journal but is for "
+                f"{to_addr!r} now: the input changed, so this journal does not fit it"
+            )
+        if entry.status in (SENT, SKIPPED):
+            reason = f"{entry.status} by an earlier run"
+            if entry.reason:
+                reason += f": {entry.reason}"
+            outcome = MessageOutcome(
+                message_id, entry.to_addr, ALREADY_DONE, entry.message_id, reason
+            )
+            self._finish(outcome, journaled=False)
+            return False
+        if self.resend_unknown:
+            return True
+        reason = entry.reason or (
+            "an earlier run stopped while this message was being sent; the server may or "
+            "may not have sent it"
+        )
+        self._finish(MessageOutcome(message_id, entry.to_addr, UNKNOWN, reason=reason))
+        return False
+
+    async def _deliver(self, item: _Pending) -> None:
+        holds_slot = True
+        throttles = 0
+        try:
+            while True:
+                outcome = await self._attempt(item)
+                if isinstance(outcome, MessageOutcome):
+                    break
+                # Throttled: give the slot back while waiting, so fewer are in flight.
+                throttles += 1
+                delay = self.sender.retry.delay(min(throttles, _MAX_BACKOFF_STEP), outcome)
+                self.window.release()
+                holds_slot = False
+                await self.sleep(delay)
+                await self.window.acquire()
+                holds_slot = True
+            self._finish(outcome, claimed=True)
+        except Exception as exc:  # a failing progress callback or journal, or a bug
+            if self.fatal is None:
+                self.fatal = exc
+        finally:
+            if holds_slot:
+                self.window.release()
+
+    async def _attempt(self, item: _Pending) -> MessageOutcome | float | None:
+        """The outcome of one try, or (throttled) the server's ``Retry-After``, if any."""
+        generation = self.window.generation
+        try:
+            message = await self.sender._run(item.operation)
+        except UserOptedOutException as exc:
+            return MessageOutcome(item.id, item.to_addr, SKIPPED, reason=exc.reason)
+        except RateLimitedError as exc:
+            # 429 and the 403 concurrency limit: the server did not act; slow down.
+            self.report.throttled += 1
+            self.window.decrease(generation)
+            headers = exc.response.headers if exc.response is not None else {}
+            return parse_retry_after(headers)
+        except AuthenticationError as exc:
+            if self.fatal is None:
+                self.fatal = exc
+            return MessageOutcome(item.id, item.to_addr, FAILED, reason=str(exc))
+        except ApiError as exc:
+            status = UNKNOWN if exc.status_code >= 500 else FAILED
+            return MessageOutcome(item.id, item.to_addr, status, reason=_why(exc, status))
+        except (ApiConnectionError, ApiTimeoutError) as exc:
+            status = UNKNOWN if exc.request_sent else FAILED
+            return MessageOutcome(item.id, item.to_addr, status, reason=_why(exc, status))
+        self.window.succeeded()
+        return MessageOutcome(item.id, item.to_addr, SENT, message.get("message_id"))
+
+    def _finish(
+        self, outcome: MessageOutcome, journaled: bool = True, claimed: bool = False
+    ) -> None:
+        """Record an outcome: journal (unless ``journaled`` is off), report, progress.
+
+        :param bool claimed: the message's row was claimed by this run (it was sent).
+        """
+        if journaled and self.journal is not None:
+            if claimed:
+                self.journal.finish(outcome.id, outcome.status, outcome.message_id, outcome.reason)
+            elif not self.journal.claim(
+                outcome.id, outcome.to_addr, outcome.status, outcome.reason
+            ):
+                outcome = _duplicate(outcome.id, outcome.to_addr)
+        self.report.add(outcome)
+        if self.progress is not None:
+            self.progress(outcome)
+
+
+def _duplicate(message_id: str, to_addr: str | None) -> MessageOutcome:
+    return MessageOutcome(message_id, to_addr, FAILED, reason="duplicate message id in the input")
+
+
+def _why(exc: BaseException, status: str) -> str:
+    if status == UNKNOWN:
+        return f"{exc}; the server may or may not have sent it"
+    return str(exc)
+
+
+def _not_a_dict(message: object) -> str:
+    return f"a message must be a dict with to_addr and content, not {type(message).__name__}"
+
+
+async def _numbered(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(messages, AsyncIterable):
+        position = 0
+        async for message in messages:
+            yield position, message
+            position += 1
+    else:
+        for numbered in enumerate(messages):
+            yield numbered
+
+
+def _check_concurrency(concurrency: int) -> int:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+    return concurrency
+
+
+def _async_twin(
+    sender: HttpApiSender | AsyncHttpApiSender, connections: int
+) -> AsyncHttpApiSender:
+    """A new async sender with the same conversation, credentials, URL, timeout and retry."""
+    twin = AsyncHttpApiSender(
+        sender.account_key,
+        sender.conversation_key,
+        sender.conversation_token,
+        sender.api_url,
+        timeout=sender.timeout,
+        retry=sender.retry,
+    )
+    twin._transport.connections = connections
+    return twin
+
+
+async def async_send_bulk(
+    sender: HttpApiSender | AsyncHttpApiSender,
+    messages: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+    *,
+    concurrency: int = 10,
+    rate: float | None = None,
+    journal: str | Path | None = None,
+    progress: Progress | None = None,
+    keep_outcomes: bool = True,
+    resend_unknown: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> BulkReport:
+    """Send many messages; see the module documentation for the outcome statuses.
+
+    :param sender: an :class:`HttpApiSender` (its credentials, URL, timeout and retry
+        policy are used with an async session of this call's own) or an
+        :class:`AsyncHttpApiSender` (used as it is).
+    :param messages: an iterable or async iterable of dicts with ``to_addr``, ``content``
+        and optionally ``session_event``, ``helper_metadata`` and ``id`` (default: the
+        position in the input, so re-running the same input matches the journal).  It is
+        read lazily, a few messages ahead of the sends.
+    :param int concurrency: the most requests in flight at once.
+    :param float rate: the most messages started per second (``None``: no limit).
+    :param journal: an SQLite file recording every outcome as it happens; re-running with
+        it sends only what has not been sent (see the module documentation).
+    :param progress: called with each :class:`MessageOutcome` as it happens.
+    :param bool keep_outcomes: keep every outcome in the report (turn off for huge inputs).
+    :param bool resend_unknown: resend messages whose earlier outcome is ``unknown``
+        (each may then reach its recipient twice).
+    :param clock: the monotonic clock of the rate limit (tests pass a fake).
+    :param sleep: how the engine waits, for the rate limit and throttling (tests pass a fake).
+    :raises JournalError: the journal belongs to another conversation or to another input.
+    :raises AuthenticationError: the credentials were refused (the run stops).
+    """
+    _check_concurrency(concurrency)
+    pacer = None if rate is None else RatePacer(rate, clock, sleep)
+    if not isinstance(sender, (HttpApiSender, AsyncHttpApiSender)):
+        raise TypeError(
+            f"sender must be an HttpApiSender or AsyncHttpApiSender, not {type(sender).__name__}"
+        )
+    opened = (
+        None
+        if journal is None
+        else SendJournal(journal, sender.account_key, sender.conversation_key)
+    )
+    owned = isinstance(sender, HttpApiSender)
+    async_sender = _async_twin(sender, concurrency) if owned else sender
+    assert isinstance(async_sender, AsyncHttpApiSender)
+    try:
+        engine = _BulkRun(
+            async_sender,
+            opened,
+            concurrency,
+            pacer,
+            progress,
+            keep_outcomes,
+            resend_unknown,
+            sleep,
+        )
+        return await engine.run(messages)
+    finally:
+        if owned:
+            await async_sender.close()
+        if opened is not None:
+            opened.close()
+
+
+def send_bulk(
+    sender: HttpApiSender | AsyncHttpApiSender,
+    messages: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+    *,
+    concurrency: int = 10,
+    rate: float | None = None,
+    journal: str | Path | None = None,
+    progress: Progress | None = None,
+    keep_outcomes: bool = True,
+    resend_unknown: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> BulkReport:
+    """Send many messages, blocking until done: :func:`async_send_bulk` in its own event
+    loop (so it cannot be called from inside a running loop; await
+    :func:`async_send_bulk` there).  The parameters are the same.
+
+    The sender is not used directly (an ``aiohttp`` session belongs to one loop): an
+    :class:`AsyncHttpApiSender` with the same settings is, with ``concurrency``
+    connections.
+    """
+    _check_concurrency(concurrency)
+
+    async def in_own_loop() -> BulkReport:
+        twin = _async_twin(sender, concurrency)
+        try:
+            return await async_send_bulk(
+                twin,
+                messages,
+                concurrency=concurrency,
+                rate=rate,
+                journal=journal,
+                progress=progress,
+                keep_outcomes=keep_outcomes,
+                resend_unknown=resend_unknown,
+                clock=clock,
+                sleep=sleep,
+            )
+        finally:
+            await twin.close()
+
+    return asyncio.run(in_own_loop())
