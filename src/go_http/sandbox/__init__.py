@@ -7,14 +7,56 @@ Needs the ``sandbox`` extra (starlette, uvicorn).  Run it with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TextIO
 
-__all__ = ["serve"]
+__all__ = ["DEFAULT_DB", "serve"]
+
+#: The database file used when none is given, so data survives a restart.
+DEFAULT_DB = "go-http-sandbox.sqlite3"
 
 
-def serve(*args: Any, **kwargs: Any) -> None:
-    """Run the sandbox in the foreground; see :func:`go_http.sandbox.server.serve`."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    db: str = DEFAULT_DB,
+    auth_token: str | None = None,
+    account_key: str | None = None,
+    conversation_key: str | None = None,
+    conversation_token: str | None = None,
+    concurrency_limit: int = 10,
+    request_delay: float = 0.0,
+    out: TextIO | None = None,
+) -> None:
+    """Run the sandbox in the foreground until interrupted (Ctrl-C / SIGTERM).
+
+    Prints the base URL, send URL and the ready-made account's credentials first.
+
+    :param str host: address to bind.
+    :param int port: port to bind.
+    :param str db: SQLite file (``:memory:`` for none).
+    :param str auth_token: fix the ready-made account's bearer token.
+    :param str account_key: fix the ready-made account key.
+    :param str conversation_key: fix the ready-made conversation key.
+    :param str conversation_token: fix the ready-made conversation's API token.
+    :param int concurrency_limit: simultaneous conversation-API requests per account
+        (negative: unlimited).
+    :param float request_delay: artificial delay of conversation-API requests (seconds).
+    :param out: where to print the banner (default stdout).
+    :raises go_http.sandbox.store.CredentialConflict: a credential belongs to another
+        account of ``db``.
+    """
     # Imported here so that ``import go_http.sandbox`` stays cheap.
-    from go_http.sandbox.server import serve as run
+    from go_http.sandbox.server import run
 
-    run(*args, **kwargs)
+    run(
+        host=host,
+        port=port,
+        db=db,
+        auth_token=auth_token,
+        account_key=account_key,
+        conversation_key=conversation_key,
+        conversation_token=conversation_token,
+        concurrency_limit=concurrency_limit,
+        request_delay=request_delay,
+        out=out,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from go_http.sandbox.server import DEFAULT_DB, serve
+from go_http.sandbox import DEFAULT_DB, serve
 from go_http.sandbox.store import CredentialConflict
 
 

@@ -32,6 +32,11 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return html_page(status, "Not Found", "No resource matches this path.")
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Never a traceback on the wire; the server log has it.
+    return html_page(500, "Internal Server Error", "The sandbox failed to handle this request.")
+
+
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     """Build the ASGI app serving one database.
 
@@ -62,7 +67,9 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         _route(f"{API_PREFIX}/_sandbox/outbound", extras.outbound_endpoint),
         _route(f"{API_PREFIX}/health/", extras.health),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(
+        routes=routes, exception_handlers={404: _not_found, 405: _not_found, 500: _server_error}
+    )
     # Exact routes: '/contacts' and '/contacts/' are different resources (spec §3).
     app.router.redirect_slashes = False
     app.state.sandbox = Sandbox(store=store, config=config)

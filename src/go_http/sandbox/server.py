@@ -11,12 +11,10 @@ from typing import TextIO
 import uvicorn
 
 from go_http._protocol import SEND_API_SEGMENT
+from go_http.sandbox import DEFAULT_DB
 from go_http.sandbox.app import API_PREFIX, create_app
 from go_http.sandbox.config import SandboxConfig
 from go_http.sandbox.store import Credentials, Store
-
-#: The database file used when none is given, so data survives a restart.
-DEFAULT_DB = "go-http-sandbox.sqlite3"
 
 
 def urls(host: str, port: int) -> tuple[str, str]:
@@ -115,7 +113,7 @@ class SandboxServer:
             self.store.close()
 
 
-def serve(
+def run(
     host: str = "127.0.0.1",
     port: int = 8080,
     db: str = DEFAULT_DB,
@@ -127,9 +125,7 @@ def serve(
     request_delay: float = 0.0,
     out: TextIO | None = None,
 ) -> None:
-    """Run the sandbox in the foreground until interrupted (Ctrl-C / SIGTERM).
-
-    Prints the base URL, send URL and the ready-made account's credentials first.
+    """Run the sandbox in the foreground (the implementation of :func:`go_http.sandbox.serve`).
 
     :param str host: address to bind.
     :param int port: port to bind.
