@@ -350,10 +350,13 @@ async def _numbered(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterat
             yield numbered
 
 
-def _check_concurrency(concurrency: int) -> int:
+def _check_arguments(sender: object, concurrency: object) -> None:
+    if not isinstance(sender, (HttpApiSender, AsyncHttpApiSender)):
+        raise TypeError(
+            f"sender must be an HttpApiSender or AsyncHttpApiSender, not {type(sender).__name__}"
+        )
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
-    return concurrency
 
 
 def _async_twin(
@@ -407,12 +410,8 @@ async def async_send_bulk(
     :raises JournalError: the journal belongs to another conversation or to another input.
     :raises AuthenticationError: the credentials were refused (the run stops).
     """
-    _check_concurrency(concurrency)
+    _check_arguments(sender, concurrency)
     pacer = None if rate is None else RatePacer(rate, clock, sleep)
-    if not isinstance(sender, (HttpApiSender, AsyncHttpApiSender)):
-        raise TypeError(
-            f"sender must be an HttpApiSender or AsyncHttpApiSender, not {type(sender).__name__}"
-        )
     opened = (
         None
         if journal is None
@@ -461,7 +460,9 @@ def send_bulk(
     :class:`AsyncHttpApiSender` with the same settings is, with ``concurrency``
     connections.
     """
-    _check_concurrency(concurrency)
+    _check_arguments(sender, concurrency)
+    if rate is not None:
+        RatePacer(rate, clock, sleep)  # checks the rate before a loop is started
 
     async def in_own_loop() -> BulkReport:
         twin = _async_twin(sender, concurrency)
