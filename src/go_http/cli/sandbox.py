@@ -53,21 +53,22 @@ def sandbox(
     GO_HTTP_API_URL, GO_HTTP_AUTH_TOKEN, ... to point the other commands at it. Data
     is kept in the SQLite file, so a restart with the same --db keeps it.
     """
+    from go_http.sandbox import DEFAULT_DB, serve
+
     try:
-        from go_http.sandbox.server import DEFAULT_DB, serve
-    except ImportError as exc:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve(
+                host=host,
+                port=port,
+                db=db or DEFAULT_DB,
+                auth_token=auth_token,
+                account_key=account_key,
+                conversation_key=conversation_key,
+                conversation_token=conversation_token,
+                concurrency_limit=concurrency_limit,
+            )
+    except ModuleNotFoundError as exc:
         raise click.ClickException(
             f"the sandbox needs the 'sandbox' extra ({exc.name} is missing): "
             "pip install 'go-http[sandbox]'"
         ) from None
-    with contextlib.suppress(KeyboardInterrupt):
-        serve(
-            host=host,
-            port=port,
-            db=db or DEFAULT_DB,
-            auth_token=auth_token,
-            account_key=account_key,
-            conversation_key=conversation_key,
-            conversation_token=conversation_token,
-            concurrency_limit=concurrency_limit,
-        )
