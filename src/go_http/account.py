@@ -38,6 +38,9 @@ def parse_rpc_result(response: HttpResponse) -> Any:
     return body.get("result")
 
 
+Records = list[dict[str, Any]]
+
+
 def call(method: str, *params: Any) -> Operation[Any]:
     """A JSON-RPC call; every account method only reads or replaces, so all may retry."""
     body = {"jsonrpc": "2.0", "id": 0, "method": method, "params": list(params)}
@@ -48,6 +51,34 @@ def _campaign(campaign_key: str) -> str:
     if not isinstance(campaign_key, str) or not campaign_key:
         raise ValueError(f"campaign_key must be a non-empty string, got {campaign_key!r}")
     return campaign_key
+
+
+def campaigns() -> Operation[Records]:
+    return call("campaigns")
+
+
+def conversations(campaign_key: str) -> Operation[Records]:
+    return call("conversations", _campaign(campaign_key))
+
+
+def channels(campaign_key: str) -> Operation[Records]:
+    return call("channels", _campaign(campaign_key))
+
+
+def routers(campaign_key: str) -> Operation[Records]:
+    return call("routers", _campaign(campaign_key))
+
+
+def routing_entries(campaign_key: str) -> Operation[Records]:
+    return call("routing_entries", _campaign(campaign_key))
+
+
+def routing_table(campaign_key: str) -> Operation[dict[str, Any]]:
+    return call("routing_table", _campaign(campaign_key))
+
+
+def update_routing_table(campaign_key: str, table: dict[str, Any]) -> Operation[None]:
+    return call("update_routing_table", _campaign(campaign_key), check_routing_table(table))
 
 
 ROUTING_TABLE_MEMBERS = ("channels", "routers", "conversations", "routing_entries")
@@ -82,50 +113,44 @@ class AccountApiClient(BearerClient):
     :raises JsonRpcException: from every method, when the server returns an error.
     """
 
-    def campaigns(self) -> list[dict[str, Any]]:
+    def campaigns(self) -> Records:
         """The campaigns (accounts) this token can use: ``[{"key", "name"}]``."""
-        result: list[dict[str, Any]] = self._run(call("campaigns"))
-        return result
+        return self._run(campaigns())
 
-    def conversations(self, campaign_key: str) -> list[dict[str, Any]]:
+    def conversations(self, campaign_key: str) -> Records:
         """The campaign's active conversations.
 
         :param str campaign_key: the campaign (account) key.
         """
-        result: list[dict[str, Any]] = self._run(call("conversations", _campaign(campaign_key)))
-        return result
+        return self._run(conversations(campaign_key))
 
-    def channels(self, campaign_key: str) -> list[dict[str, Any]]:
+    def channels(self, campaign_key: str) -> Records:
         """The campaign's channels.
 
         :param str campaign_key: the campaign (account) key.
         """
-        result: list[dict[str, Any]] = self._run(call("channels", _campaign(campaign_key)))
-        return result
+        return self._run(channels(campaign_key))
 
-    def routers(self, campaign_key: str) -> list[dict[str, Any]]:
+    def routers(self, campaign_key: str) -> Records:
         """The campaign's active routers.
 
         :param str campaign_key: the campaign (account) key.
         """
-        result: list[dict[str, Any]] = self._run(call("routers", _campaign(campaign_key)))
-        return result
+        return self._run(routers(campaign_key))
 
-    def routing_entries(self, campaign_key: str) -> list[dict[str, Any]]:
+    def routing_entries(self, campaign_key: str) -> Records:
         """The campaign's routing entries (``{"source": {"uuid"}, "target": {"uuid"}}``).
 
         :param str campaign_key: the campaign (account) key.
         """
-        result: list[dict[str, Any]] = self._run(call("routing_entries", _campaign(campaign_key)))
-        return result
+        return self._run(routing_entries(campaign_key))
 
     def routing_table(self, campaign_key: str) -> dict[str, Any]:
         """The campaign's routing table: channels, routers, conversations and entries.
 
         :param str campaign_key: the campaign (account) key.
         """
-        result: dict[str, Any] = self._run(call("routing_table", _campaign(campaign_key)))
-        return result
+        return self._run(routing_table(campaign_key))
 
     def update_routing_table(self, campaign_key: str, routing_table: dict[str, Any]) -> None:
         """Replace the campaign's routing table (only its entries are used by the server).
@@ -134,5 +159,4 @@ class AccountApiClient(BearerClient):
         :param dict routing_table: a table as returned by :meth:`routing_table`.
         :raises ValueError: the table is not of the right shape (nothing is sent).
         """
-        table = check_routing_table(routing_table)
-        self._run(call("update_routing_table", _campaign(campaign_key), table))
+        self._run(update_routing_table(campaign_key, routing_table))

@@ -7,7 +7,7 @@ from typing import Any
 from go_http import account
 from go_http.aio._client import AsyncBearerClient
 
-Records = list[dict[str, Any]]
+Records = account.Records
 
 
 class AsyncAccountApiClient(AsyncBearerClient):
@@ -23,43 +23,31 @@ class AsyncAccountApiClient(AsyncBearerClient):
 
     async def campaigns(self) -> Records:
         """The campaigns (accounts) this token can use: ``[{"key", "name"}]``."""
-        result: Records = await self._run(account.call("campaigns"))
-        return result
+        return await self._run(account.campaigns())
 
     async def conversations(self, campaign_key: str) -> Records:
         """The campaign's active conversations."""
-        result: Records = await self._run(_campaign_call("conversations", campaign_key))
-        return result
+        return await self._run(account.conversations(campaign_key))
 
     async def channels(self, campaign_key: str) -> Records:
         """The campaign's channels."""
-        result: Records = await self._run(_campaign_call("channels", campaign_key))
-        return result
+        return await self._run(account.channels(campaign_key))
 
     async def routers(self, campaign_key: str) -> Records:
         """The campaign's active routers."""
-        result: Records = await self._run(_campaign_call("routers", campaign_key))
-        return result
+        return await self._run(account.routers(campaign_key))
 
     async def routing_entries(self, campaign_key: str) -> Records:
         """The campaign's routing entries."""
-        result: Records = await self._run(_campaign_call("routing_entries", campaign_key))
-        return result
+        return await self._run(account.routing_entries(campaign_key))
 
     async def routing_table(self, campaign_key: str) -> dict[str, Any]:
         """The campaign's routing table: channels, routers, conversations and entries."""
-        result: dict[str, Any] = await self._run(_campaign_call("routing_table", campaign_key))
-        return result
+        return await self._run(account.routing_table(campaign_key))
 
     async def update_routing_table(self, campaign_key: str, routing_table: dict[str, Any]) -> None:
         """Replace the campaign's routing table.
 
         :raises ValueError: the table is not of the right shape (nothing is sent).
         """
-        table = account.check_routing_table(routing_table)
-        await self._run(_campaign_call("update_routing_table", campaign_key, table))
-
-
-def _campaign_call(method: str, campaign_key: str, *params: Any) -> Any:
-    # The sync client builds the same call inline; the checks are the account module's.
-    return account.call(method, account._campaign(campaign_key), *params)
+        await self._run(account.update_routing_table(campaign_key, routing_table))
