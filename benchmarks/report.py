@@ -201,8 +201,8 @@ def memory_table(plan: Plan, memory: dict[str, Any], summary: dict[str, Any]) ->
             f"{number(row['rss_growth_mib'][large], 1)} | "
             f"{number(row['traced_peak_mib'][small], 1)} | "
             f"{number(row['traced_peak_mib'][large], 1)} | "
-            f"{mark(row['within_target']) if judged else '(reference)'} | "
-            f"{mark(row['flat']) if judged else '(reference)'} |"
+            f"{mark(row['within_target']).strip() if judged else '(reference)'} | "
+            f"{mark(row['flat']).strip() if judged else '(reference)'} |"
         )
     return [*lines, ""]
 
