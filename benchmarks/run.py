@@ -2,7 +2,7 @@
 
 Usage (from the repo root)::
 
-    .venv/bin/python benchmarks/run.py            # full run, ~10 minutes
+    .venv/bin/python benchmarks/run.py            # full run, ~5 minutes
     .venv/bin/python benchmarks/run.py --quick    # smoke run, well under a minute
 
 The full run writes ``benchmarks/RESULTS.md`` and ``benchmarks/results.json``; ``--quick``
