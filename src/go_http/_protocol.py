@@ -33,6 +33,42 @@ ADDRESS_FIELDS: tuple[str, ...] = (
     "wechat_id",
 )
 
+#: Contact fields that hold one string each, as a person would fill them in (spec 4.2).
+CONTACT_TEXT_FIELDS: tuple[str, ...] = (
+    "msisdn",
+    "name",
+    "surname",
+    "email_address",
+    "dob",
+    "twitter_handle",
+    "facebook_id",
+    "bbm_pin",
+    "gtalk_id",
+    "mxit_id",
+    "wechat_id",
+)
+#: Every field of a contact object, in the server's order (spec 4.2).
+CONTACT_FIELDS: tuple[str, ...] = (
+    "key",
+    "$VERSION",
+    "user_account",
+    "created_at",
+    "name",
+    "surname",
+    "email_address",
+    "dob",
+    "msisdn",
+    "twitter_handle",
+    "facebook_id",
+    "bbm_pin",
+    "gtalk_id",
+    "mxit_id",
+    "wechat_id",
+    "groups",
+    "extra",
+    "subscription",
+)
+
 #: The substring by which an opt-out refusal of a send is recognised (spec 1.5).
 OPTED_OUT_MARKER = "opted out"
 

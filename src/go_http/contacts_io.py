@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
 from go_http._paging import DEFAULT_PAGE_SIZE
+from go_http._protocol import CONTACT_TEXT_FIELDS
 from go_http.contacts import Contact, ContactsApiClient
 from go_http.exceptions import (
     ApiConnectionError,
@@ -48,17 +49,7 @@ __all__ = [
 #: Columns written by a CSV export, in order; the last three hold JSON.
 CSV_COLUMNS: tuple[str, ...] = (
     "key",
-    "msisdn",
-    "name",
-    "surname",
-    "email_address",
-    "dob",
-    "twitter_handle",
-    "facebook_id",
-    "bbm_pin",
-    "gtalk_id",
-    "mxit_id",
-    "wechat_id",
+    *CONTACT_TEXT_FIELDS,
     "created_at",
     "groups",
     "extra",

@@ -7,22 +7,12 @@ from typing import Any, TypeVar
 
 import click
 
+from go_http._protocol import CONTACT_TEXT_FIELDS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Simple text fields with their own option.
-TEXT_FIELDS = (
-    "msisdn",
-    "name",
-    "surname",
-    "email_address",
-    "dob",
-    "twitter_handle",
-    "facebook_id",
-    "bbm_pin",
-    "gtalk_id",
-    "mxit_id",
-    "wechat_id",
-)
+TEXT_FIELDS = CONTACT_TEXT_FIELDS
 
 
 def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 
 from go_http._protocol import (
     ADDRESS_FIELDS,
+    CONTACT_FIELDS,
     JSON_CONTENT_TYPE,
     new_key,
     normalize_msisdn,
@@ -49,11 +50,6 @@ STRING_FIELDS: dict[str, int | None] = {
     "mxit_id": None,
     "wechat_id": None,
 }
-CONTACT_FIELDS = (
-    "key", "$VERSION", "user_account", "created_at", "name", "surname", "email_address", "dob",
-    "msisdn", "twitter_handle", "facebook_id", "bbm_pin", "gtalk_id", "mxit_id", "wechat_id",
-    "groups", "extra", "subscription",
-)  # fmt: skip
 CONTACT_WRITABLE = frozenset(CONTACT_FIELDS) - {"key", "$VERSION"}
 GROUP_WRITABLE = frozenset({"user_account", "name", "query", "created_at"})
 

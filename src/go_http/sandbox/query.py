@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Contact fields a query may name directly.
-QUERY_FIELDS = (
-    "key", "user_account", "created_at", "name", "surname", "email_address", "dob",
-    "msisdn", "twitter_handle", "facebook_id", "bbm_pin", "gtalk_id", "mxit_id", "wechat_id",
-)  # fmt: skip
+from go_http._protocol import CONTACT_FIELDS
+
+#: Contact fields a query may name directly (the plain-valued ones).
+QUERY_FIELDS = tuple(
+    field
+    for field in CONTACT_FIELDS
+    if field not in ("$VERSION", "groups", "extra", "subscription")
+)
 
 _SUBFIELDS = {"extras-": "extra", "subscription-": "subscription"}
 _KEYWORDS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT", "!": "NOT"}
