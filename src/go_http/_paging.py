@@ -59,6 +59,10 @@ def iterate_pages(
         cursor = page.cursor
 
 
+#: While a prefetch is under way, the event loop gets a turn after this many items.
+PREFETCH_TURN_EVERY = 16
+
+
 def _retrieve_outcome(task: asyncio.Task[Any]) -> None:
     # A prefetched page nobody reaches (the caller stopped early) must not log
     # "exception was never retrieved".
@@ -80,7 +84,7 @@ class AsyncPageIterator(Generic[T]):
     :param bool prefetch: request the next page while the current one is used.
     """
 
-    __slots__ = ("_cursor", "_done", "_fetch", "_items", "_pending", "_prefetch")
+    __slots__ = ("_cursor", "_done", "_fetch", "_handed", "_items", "_pending", "_prefetch")
 
     def __init__(
         self,
@@ -94,6 +98,7 @@ class AsyncPageIterator(Generic[T]):
         self._items: Iterator[T] = iter(())
         self._pending: asyncio.Task[Page[T]] | None = None
         self._done = False
+        self._handed = 0
 
     def __aiter__(self) -> AsyncPageIterator[T]:
         return self
@@ -101,6 +106,13 @@ class AsyncPageIterator(Generic[T]):
     async def __anext__(self) -> T:
         while True:
             for item in self._items:
+                pending = self._pending
+                if pending is not None and not pending.done():
+                    # A caller busy with each item never suspends, so the event loop
+                    # would not run the prefetch until the page is used up: let it run.
+                    self._handed += 1
+                    if self._handed % PREFETCH_TURN_EVERY == 0:
+                        await asyncio.sleep(0)
                 return item
             if self._done:
                 raise StopAsyncIteration

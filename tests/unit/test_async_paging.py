@@ -48,6 +48,23 @@ async def test_prefetch_asks_for_the_next_page_before_the_caller_needs_it() -> N
     assert [item async for item in pages] == [2, 3, 4, 5]
 
 
+async def test_prefetch_makes_progress_while_a_busy_caller_uses_the_page() -> None:
+    received: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> Page[int]:
+        if cursor is None:
+            return Page(list(range(100)), "next")
+        received.append(cursor)
+        return Page([100], None)
+
+    pages = AsyncPageIterator(fetch, None)
+    # The caller never awaits anything but the iterator itself (CPU-bound work per item).
+    for _ in range(50):
+        await pages.__anext__()
+    assert received == ["next"]
+    assert [item async for item in pages] == [*range(50, 101)]
+
+
 async def test_without_prefetch_pages_are_fetched_on_demand() -> None:
     listing = FakeListing()
     pages = AsyncPageIterator(listing.fetch, None, prefetch=False)
