@@ -207,6 +207,17 @@ def memory_table(plan: Plan, memory: dict[str, Any], summary: dict[str, Any]) ->
     return [*lines, ""]
 
 
+def changed_during_run(facts: dict[str, Any]) -> list[str]:
+    """A warning when the measured code changed while the benchmark ran."""
+    if facts["code_fingerprint"] == facts["code_fingerprint_end"]:
+        return []
+    return [
+        f"- **Warning:** the client code changed during the run (at the end: "
+        f"{facts['git_commit_end']}{dirty_note(facts['git_dirty_end'])}); rounds may have "
+        "measured different versions: rerun"
+    ]
+
+
 def dirty_note(paths: list[str]) -> str:
     if not paths:
         return ""
@@ -238,6 +249,7 @@ def render(
         f"- Ours: go_http {facts['ours_version']} at {facts['git_commit']}"
         f"{dirty_note(facts['git_dirty'])}; "
         f"baseline: go_http {facts['baseline_version']} from PyPI",
+        *changed_during_run(facts),
         f"- go-http 0.3.2 on Python {facts['python']}: {facts['baseline_modules']}",
         "- Server: `benchmarks/fake_server.py` (asyncio, loopback, own process); "
         "per-request latency is a timer, not a blocking sleep",

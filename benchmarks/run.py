@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -40,6 +41,8 @@ from plan import FULL, QUICK, Impl, Plan
 from report import render, summarise_memory, summarise_scenario
 
 REPO = HERE.parent
+#: Parts of the package that no benchmark runs.
+NOT_MEASURED = ("src/go_http/sandbox/", "src/go_http/cli/", "src/go_http/testing.py")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -99,12 +102,21 @@ def git(*args: str) -> str:
     return done.stdout
 
 
+def client_code_fingerprint() -> str:
+    """A hash of the measured client source, to notice edits made while the run goes."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "src" / "go_http").rglob("*.py")):
+        relative = path.relative_to(REPO).as_posix()
+        if not relative.startswith(NOT_MEASURED):
+            digest.update(relative.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def uncommitted_client_files() -> list[str]:
     """Client source files the editable install measures that differ from HEAD."""
     status = git("status", "--porcelain", "--", "src/go_http")
     paths = [line[3:] for line in status.splitlines()]
-    not_measured = ("src/go_http/sandbox/", "src/go_http/cli/", "src/go_http/testing.py")
-    return [path for path in paths if not path.startswith(not_measured)]
+    return [path for path in paths if not path.startswith(NOT_MEASURED)]
 
 
 def load_average() -> str:
@@ -131,6 +143,7 @@ def machine_facts(command: str, probes: dict[Impl, dict[str, Any]]) -> dict[str,
         ),
         "git_commit": git("rev-parse", "--short", "HEAD").strip(),
         "git_dirty": uncommitted_client_files(),
+        "code_fingerprint": client_code_fingerprint(),
         "load_start": load_average(),
     }
 
@@ -165,6 +178,9 @@ def main(argv: list[str] | None = None) -> None:
             progress("memory check")
             memory = run_memory_check(plan, server, interpreters)
     facts["load_end"] = load_average()
+    facts["git_commit_end"] = git("rev-parse", "--short", "HEAD").strip()
+    facts["git_dirty_end"] = uncommitted_client_files()
+    facts["code_fingerprint_end"] = client_code_fingerprint()
     facts["duration_s"] = time.monotonic() - started
     summaries = {s.key: summarise_scenario(s, measured[s.key]) for s in plan.scenarios}
     memory_summary = summarise_memory(memory) if memory is not None else None
