@@ -22,7 +22,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 from go_http._config import TimeoutLike, as_timeout
 from go_http._operation import HttpResponse, Operation, map_error, redact_url
 from go_http._retry import RetryPolicy
-from go_http._transport import request_headers
+from go_http._transport import environment_proxy, request_headers
 from go_http.exceptions import ApiConnectionError, ApiTimeoutError
 
 T = TypeVar("T")
@@ -69,6 +69,7 @@ class AsyncTransport:
     __slots__ = (
         "_headers",
         "_owns_session",
+        "_proxies",
         "_timeout",
         "connections",
         "retry",
@@ -97,6 +98,7 @@ class AsyncTransport:
         self.retry = retry if retry is not None else RetryPolicy()
         self.sleep = sleep
         self.connections = connections
+        self._proxies: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"<AsyncTransport timeout={self._timeout!r} retry={self.retry!r}>"
@@ -121,6 +123,10 @@ class AsyncTransport:
         target = URL(url, encoded=True)
         data = request.body_bytes()
         session = self._session()
+        if base_url not in self._proxies:
+            # Read from the environment once per base URL, as the sync session does.
+            self._proxies[base_url] = environment_proxy(base_url)
+        proxy = self._proxies[base_url]
         state = self.retry.start(request)
         while True:
             try:
@@ -130,6 +136,7 @@ class AsyncTransport:
                     data=data,
                     headers=self._headers,
                     timeout=self._timeout,
+                    proxy=proxy,
                 ) as raw:
                     content = await raw.read()
                     response = HttpResponse(

@@ -17,7 +17,12 @@ from go_http._config import Timeout, TimeoutLike, as_timeout
 from go_http._operation import Operation, ensure_text, strip_base_url
 from go_http._protocol import DEFAULT_API_URL, DEFAULT_SEND_URL
 from go_http._retry import RetryPolicy
-from go_http._transport import SyncTransport, basic_authorization, bearer_authorization
+from go_http._transport import (
+    SyncTransport,
+    basic_authorization,
+    bearer_authorization,
+    new_session,
+)
 
 T = TypeVar("T")
 #: The session type of a client: ``requests.Session`` or ``aiohttp.ClientSession``.
@@ -126,7 +131,7 @@ class SyncClient(ClientBase[requests.Session]):
 
     def _connect(self, authorization: str, session: requests.Session | None) -> None:
         self._owns_session = session is None
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else new_session(self.api_url)
         self._transport = SyncTransport(authorization, self.session, self.timeout, self.retry)
 
     def _run(self, operation: Operation[T]) -> T:

@@ -8,6 +8,7 @@ hold the credentials) are never put into a message, a log record or a ``repr``.
 from __future__ import annotations
 
 import base64
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -44,6 +45,35 @@ def basic_authorization(username: str, password: str) -> str:
 
 def request_headers(authorization: str) -> dict[str, str]:
     return {"Authorization": authorization, "Content-Type": JSON_CONTENT_TYPE}
+
+
+def environment_proxies(base_url: str) -> dict[str, str]:
+    """The proxies the environment (``HTTPS_PROXY``, ``NO_PROXY``, ...) sets for a URL."""
+    proxies: dict[str, str] = requests.utils.get_environ_proxies(base_url)
+    return proxies
+
+
+def environment_proxy(url: str) -> str | None:
+    """The one proxy URL the environment sets for this URL, if any."""
+    proxy: str | None = requests.utils.select_proxy(url, environment_proxies(url))
+    return proxy
+
+
+def new_session(base_url: str) -> requests.Session:
+    """A session that reads proxy and CA settings from the environment once, for
+    ``base_url``, instead of on every request (``requests`` re-reads the whole
+    environment per request, a large share of a small request's CPU time).
+
+    :param str base_url: the one URL prefix the client talks to.
+    """
+    session = requests.Session()
+    session.proxies.update(environment_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    # Also keeps a ~/.netrc entry from replacing the client's Authorization header.
+    session.trust_env = False
+    return session
 
 
 def network_failure(
