@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import requests
 
-from go_http.testing import Sandbox
+from go_http.testing import Sandbox, SandboxAccount
 from tests.sandbox.conftest import Wire
 
 MESSAGE_KEYS = {
@@ -230,14 +231,16 @@ def test_conversation_metrics_errors_store_nothing(wire: Wire) -> None:
 
 
 def test_concurrency_limit_gives_403() -> None:
-    with Sandbox(concurrency_limit=1, request_delay=0.4) as sb:
+    # The first request is held for 2 s; the second is sent 0.5 s in, well inside that
+    # window even on a loaded machine.
+    with Sandbox(concurrency_limit=1, request_delay=2.0) as sb:
         wire = Wire(sb)
         results: list[requests.Response] = []
         first = threading.Thread(target=lambda: results.append(wire.send({"to_addr": "+1"})))
         first.start()
         # Metrics requests count towards the same limit; this one lands while the
         # first request is held.
-        threading.Event().wait(0.15)
+        threading.Event().wait(0.5)
         second = wire.send([["x", 1, "sum"]], what="metrics.json")
         first.join()
         assert second.status_code == 403
@@ -247,25 +250,35 @@ def test_concurrency_limit_gives_403() -> None:
         assert wire.send({"to_addr": "+1"}).status_code == 200
 
 
+def _sent_at(account: SandboxAccount) -> list[dt.datetime]:
+    return sorted(
+        dt.datetime.strptime(m["timestamp"], "%Y-%m-%d %H:%M:%S.%f")
+        for m in account.outbound_messages()
+    )
+
+
 def test_messages_of_one_account_are_processed_one_at_a_time() -> None:
-    with Sandbox(concurrency_limit=-1, request_delay=0.15) as sb:
+    delay = 0.2
+    with Sandbox(concurrency_limit=-1, request_delay=delay) as sb:
         wire, other = Wire(sb), Wire(sb.add_account())
         threads = [
             threading.Thread(target=w.send, args=({"to_addr": "+1", "content": str(i)},))
             for i in range(4)
             for w in (wire, other)
         ]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.monotonic() - started
-        # Four per account, queued per account: about 4 x 0.15 s, not 8 x 0.15 s
-        # (accounts do not wait for each other) and not 0.15 s (no parallelism).
-        assert 0.6 <= elapsed < 1.1
-        assert len(sb.outbound_messages()) == 4
-        assert len(other.account.outbound_messages()) == 4
+        mine, theirs = _sent_at(sb), _sent_at(other.account)
+    held = dt.timedelta(seconds=delay)
+    # One account's messages are built one after the other, each after its own hold...
+    for stamps in (mine, theirs):
+        assert len(stamps) == 4
+        assert all(later - earlier >= held for earlier, later in itertools.pairwise(stamps))
+    # ...while the two accounts do not wait for each other.
+    closest = min(abs(a - b) for a in mine for b in theirs)
+    assert closest < held * 0.75
 
 
 def test_content_length_limit(tmp_path: Path) -> None:
