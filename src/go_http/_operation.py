@@ -8,6 +8,7 @@ method is written once.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ T = TypeVar("T")
 CONCURRENCY_LIMIT_MARKER = "too many concurrent connections"
 
 
+@functools.lru_cache(maxsize=4096)
+def _quote_segment(segment: str) -> str:
+    # Cached: a bulk send quotes the same conversation key for every message.
+    return quote(segment, safe="")
+
+
 def path(*segments: str, trailing_slash: bool = False) -> str:
     """Join caller-supplied path segments, percent-encoding each one completely.
 
@@ -43,7 +50,7 @@ def path(*segments: str, trailing_slash: bool = False) -> str:
     :param str segments: the raw segments.
     :param bool trailing_slash: end with ``/`` (list routes such as ``contacts/``).
     """
-    joined = "/".join(quote(str(segment), safe="") for segment in segments)
+    joined = "/".join(_quote_segment(str(segment)) for segment in segments)
     return joined + "/" if trailing_slash else joined
 
 
