@@ -8,6 +8,14 @@ Each client takes the same constructor parameters as its sync twin (``session`` 
             ...
 """
 
+try:
+    import aiohttp  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        "go_http.aio needs the 'async' extra (aiohttp): pip install 'go-http[async]'",
+        name=exc.name,
+    ) from exc
+
 from go_http.aio.account import AsyncAccountApiClient
 from go_http.aio.contacts import AsyncContactsApiClient
 from go_http.aio.metrics import AsyncMetricsApiClient
