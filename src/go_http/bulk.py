@@ -38,7 +38,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -482,4 +490,14 @@ def send_bulk(
         finally:
             await twin.close()
 
-    return asyncio.run(in_own_loop())
+    return _run_in_new_loop(in_own_loop())
+
+
+def _run_in_new_loop(main: Coroutine[Any, Any, BulkReport]) -> BulkReport:
+    """Run the engine in an event loop of its own: uvloop's where installed (the
+    ``async`` extra has it off Windows), as it costs about a fifth less CPU per message."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
