@@ -11,6 +11,11 @@ spreadsheet-friendly ``extra.<name>`` and ``subscription.<name>`` columns, merge
 those dicts.  ``key``, ``created_at``, ``$VERSION`` and ``user_account`` are owned by the
 server and ignored.  An empty cell means "not given": it is left out on create and leaves
 the field unchanged on update.
+
+The ``msisdn`` is normalised to one leading ``+`` (``27821234567`` -> ``+27821234567``)
+before the lookup, create and update: the server's lookup matches that way (it finds
+``+27...`` for ``27...``) but stores what it is sent verbatim, so a number written without
+``+`` would otherwise never be found again and be created anew on every import.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
 from go_http._paging import DEFAULT_PAGE_SIZE
-from go_http._protocol import CONTACT_TEXT_FIELDS
+from go_http._protocol import CONTACT_TEXT_FIELDS, normalize_msisdn
 from go_http.contacts import Contact, ContactsApiClient
 from go_http.exceptions import (
     ApiConnectionError,
@@ -197,6 +202,7 @@ def contact_fields(row: Mapping[str, str | None]) -> dict[str, Any]:
     """The contact fields a CSV row gives, ready to send.
 
     :param row: one row, column name -> cell text.
+    :returns: the fields, with the ``msisdn`` normalised to one leading ``+``.
     :raises ValueError: a JSON cell is invalid or the msisdn is missing.
     """
     data: dict[str, Any] = {}
@@ -214,8 +220,11 @@ def contact_fields(row: Mapping[str, str | None]) -> dict[str, Any]:
             data[column] = parsed
         else:
             data[column] = text
-    if not data.get("msisdn"):
+    msisdn = str(data.get("msisdn") or "").lstrip("+")
+    if not msisdn:
         raise ValueError("msisdn is empty")
+    # One form for lookup and write: see the module docstring.
+    data["msisdn"] = normalize_msisdn(msisdn)
     return data
 
 

@@ -167,3 +167,19 @@ def test_import_with_unknown_column_imports_nothing(go: Invoke, tmp_path: Path) 
     assert result.exit_code == 2
     assert "'nmae'" in result.stderr
     assert json_lines(go("contacts", "list", "--json").stdout) == []
+
+
+def test_import_without_plus_updates_instead_of_duplicating(go: Invoke, tmp_path: Path) -> None:
+    existing = create(go, "+27829999999", "--name", "A")
+    source = tmp_path / "in.csv"
+    source.write_text("msisdn,name\n27821234567,Thandi\n27829999999,Anele\n", encoding="utf-8")
+    first = go("contacts", "import", str(source), "--json")
+    assert json.loads(first.stdout)["created"] == 1
+    assert json.loads(first.stdout)["updated"] == 1
+    second = go("contacts", "import", str(source), "--json")
+    assert json.loads(second.stdout) == {"created": 0, "updated": 2, "failed": 0, "errors": []}
+    listed = json_lines(go("contacts", "list", "--json").stdout)
+    by_msisdn = {c["msisdn"]: c for c in listed}
+    assert sorted(by_msisdn) == ["+27821234567", "+27829999999"]
+    assert by_msisdn["+27829999999"]["key"] == existing["key"]
+    assert by_msisdn["+27829999999"]["name"] == "Anele"
