@@ -22,7 +22,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 from go_http._config import TimeoutLike, as_timeout
 from go_http._operation import HttpResponse, Operation, map_error, redact_url
 from go_http._retry import RetryPolicy
-from go_http._transport import environment_proxy, request_headers
+from go_http._transport import environment_proxy, request_headers, secrets_of
 from go_http.exceptions import ApiConnectionError, ApiTimeoutError
 
 T = TypeVar("T")
@@ -70,6 +70,7 @@ class AsyncTransport:
         "_headers",
         "_owns_session",
         "_proxies",
+        "_secrets",
         "_timeout",
         "connections",
         "retry",
@@ -87,6 +88,7 @@ class AsyncTransport:
         connections: int = DEFAULT_CONNECTIONS,
     ) -> None:
         self._headers = CIMultiDictProxy(CIMultiDict(request_headers(authorization)))
+        self._secrets = secrets_of(authorization)
         limits = as_timeout(timeout)
         # Waiting for a free pooled connection is not a network failure, so only the
         # socket connect and each read are limited.
@@ -155,5 +157,7 @@ class AsyncTransport:
                 return operation.parse(response)
             delay = state.after_response(response)
             if delay is None:
-                return operation.on_error(map_error(response, request.method))
+                return operation.on_error(
+                    map_error(response, request.method, secrets=self._secrets)
+                )
             await self.sleep(delay)

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import requests
 
 from go_http._config import Timeout, TimeoutLike, as_timeout
-from go_http._operation import Operation, ensure_text, strip_base_url
+from go_http._operation import Operation, ensure_text, redact_url, strip_base_url
 from go_http._protocol import DEFAULT_API_URL, DEFAULT_SEND_URL
 from go_http._retry import RetryPolicy
 from go_http._transport import (
@@ -55,7 +55,7 @@ class ClientBase(ABC, Generic[S]):
         """Build the transport (and the session when the caller gave none)."""
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} api_url={self.api_url!r}>"
+        return f"<{type(self).__name__} api_url={redact_url(self.api_url)!r}>"
 
 
 class BearerAuth(ClientBase[S]):
@@ -118,7 +118,7 @@ class SenderAuth(ClientBase[S]):
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} api_url={self.api_url!r} "
+            f"<{type(self).__name__} api_url={redact_url(self.api_url)!r} "
             f"account_key={self.account_key!r} conversation_key={self.conversation_key!r}>"
         )
 

@@ -194,17 +194,30 @@ def as_requests_response(response: HttpResponse) -> requests.Response:
     return converted
 
 
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """The text with every secret in it replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def map_error(
-    response: HttpResponse, method: str, raw: requests.Response | None = None
+    response: HttpResponse,
+    method: str,
+    raw: requests.Response | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> ApiError:
     """The :class:`ApiError` subclass for a non-2xx response.
 
     :param response: the response.
     :param str method: the request method, for the message.
     :param raw: the library's own response object when it is a ``requests.Response``.
+    :param secrets: the client's credentials, scrubbed from the reason should the server
+        echo them back.
     """
     status = response.status_code
-    reason = error_reason(response)
+    reason = scrub(error_reason(response), secrets)
     cls: type[ApiError]
     if is_concurrency_limit(response):
         cls = TooManyConcurrentRequestsError
@@ -233,8 +246,13 @@ def redact_url(url: str) -> str:
 
 
 def strip_base_url(api_url: str | None, default: str) -> str:
-    """The base URL to use: the caller's (trailing ``/`` removed) or the default."""
-    return (api_url or default).rstrip("/")
+    """The base URL to use: the caller's (trailing ``/`` removed) or, for ``None``, the
+    default; anything but an ``http(s)://`` URL is refused rather than guessed at."""
+    if api_url is None:
+        return default
+    if not isinstance(api_url, str) or not api_url.startswith(("http://", "https://")):
+        raise ValueError(f"api_url must be an http:// or https:// URL, got {api_url!r}")
+    return api_url.rstrip("/")
 
 
 def ensure_json_object(value: object, what: str) -> dict[str, Any]:

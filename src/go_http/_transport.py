@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProxyError
 
 from go_http._config import TimeoutLike, as_timeout
 from go_http._operation import HttpResponse, Operation, map_error, redact_url
@@ -24,23 +24,44 @@ from go_http.exceptions import ApiConnectionError, ApiTimeoutError
 
 T = TypeVar("T")
 
+#: Failures while opening the connection or the proxy tunnel: no byte of the request left.
+#: (urllib3 reports TLS errors the same way whether they happen in the handshake or later,
+#: so they count as "may have been sent": a send is never repeated on a guess.)
+NOT_SENT_FAILURES = (NewConnectionError, ProxyError)
+
+
+def check_credential(name: str, value: object) -> str:
+    """Check one credential; the message never shows the value (it may be a secret)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    if value != value.strip() or not value.isprintable():
+        # Typically a token read from a file with its trailing newline.
+        raise ValueError(f"{name} must not contain whitespace at its ends or control characters")
+    return value
+
 
 def bearer_authorization(token: str) -> str:
     """The ``Authorization`` value for a bearer token, checking the token first."""
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("auth_token must be a non-empty string")
-    return f"Bearer {token}"
+    return f"Bearer {check_credential('auth_token', token)}"
 
 
 def basic_authorization(username: str, password: str) -> str:
     """The ``Authorization`` value for HTTP Basic credentials, checking them first."""
-    for name, value in (("account_key", username), ("conversation_token", password)):
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{name} must be a non-empty string")
+    check_credential("account_key", username)
+    check_credential("conversation_token", password)
     if ":" in username:
         raise ValueError("account_key must not contain ':'")
     token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     return f"Basic {token}"
+
+
+def secrets_of(authorization: str) -> tuple[str, ...]:
+    """The secret parts of an ``Authorization`` value, to keep out of error messages."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme == "Basic":
+        password = base64.b64decode(credentials).decode().partition(":")[2]
+        return (credentials, password)
+    return (credentials,)
 
 
 def request_headers(authorization: str) -> dict[str, str]:
@@ -85,10 +106,14 @@ def network_failure(
         return ApiTimeoutError(f"{where}: timed out connecting", request_sent=False)
     if isinstance(exc, requests.ReadTimeout):
         return ApiTimeoutError(f"{where}: timed out waiting for the answer", request_sent=True)
+    if isinstance(
+        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        return ApiConnectionError(f"{where}: the answer was cut off or garbled", request_sent=True)
     if isinstance(exc, requests.ConnectionError):
         cause = exc.args[0] if exc.args else None
         reason = cause.reason if isinstance(cause, MaxRetryError) else cause
-        if isinstance(reason, NewConnectionError):
+        if isinstance(reason, NOT_SENT_FAILURES):
             detail = str(reason).rsplit(": ", 1)[-1]
             return ApiConnectionError(f"{where}: could not connect ({detail})", request_sent=False)
         return ApiConnectionError(
@@ -107,7 +132,7 @@ class SyncTransport:
     :param sleep: how to wait between attempts (tests pass a fake).
     """
 
-    __slots__ = ("_headers", "_timeout", "retry", "session", "sleep")
+    __slots__ = ("_headers", "_secrets", "_timeout", "retry", "session", "sleep")
 
     def __init__(
         self,
@@ -118,6 +143,7 @@ class SyncTransport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._headers = request_headers(authorization)
+        self._secrets = secrets_of(authorization)
         timeout_value = as_timeout(timeout)
         self._timeout = (timeout_value.connect, timeout_value.read)
         self.session = session
@@ -152,5 +178,5 @@ class SyncTransport:
                 return operation.parse(response)
             delay = state.after_response(response)
             if delay is None:
-                return operation.on_error(map_error(response, request.method, raw))
+                return operation.on_error(map_error(response, request.method, raw, self._secrets))
             self.sleep(delay)

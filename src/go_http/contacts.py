@@ -97,7 +97,8 @@ def update_contact(contact_key: str, update_data: dict[str, Any]) -> Operation[C
 
 def delete_contact(contact_key: str) -> Operation[Contact]:
     route = path("contacts", ensure_text(contact_key, "contact_key"))
-    return Operation(ApiRequest("DELETE", route), parse_json)
+    # Not retried after the request may have arrived: a repeat would answer 404.
+    return Operation(ApiRequest("DELETE", route, idempotent=False), parse_json)
 
 
 def create_group(group_data: dict[str, Any]) -> Operation[Group]:
@@ -118,7 +119,8 @@ def update_group(group_key: str, update_data: dict[str, Any]) -> Operation[Group
 
 def delete_group(group_key: str) -> Operation[Group]:
     route = path("groups", ensure_text(group_key, "group_key"))
-    return Operation(ApiRequest("DELETE", route), parse_json)
+    # Not retried after the request may have arrived: a repeat would answer 404.
+    return Operation(ApiRequest("DELETE", route, idempotent=False), parse_json)
 
 
 # -- sync client ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,8 +25,9 @@ def check_metric_name(name: object) -> str:
 
 
 def check_metric_value(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"value of metric {name!r} must be a number, got {value!r}")
+    """Check that a metric value is a finite number (JSON has no NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"value of metric {name!r} must be a finite number, got {value!r}")
     return float(value)
 
 

@@ -37,12 +37,15 @@ def get_optout(address_type: str, address: str) -> Operation[OptOut | None]:
 
 def set_optout(address_type: str, address: str) -> Operation[OptOut]:
     route = _optout_route(address_type, address)
-    return Operation(ApiRequest("PUT", route), parse_key("opt_out"))
+    # Not retried after the request may have arrived: a repeat would answer 409.
+    return Operation(ApiRequest("PUT", route, idempotent=False), parse_key("opt_out"))
 
 
 def delete_optout(address_type: str, address: str) -> Operation[OptOut | None]:
     route = _optout_route(address_type, address)
-    return Operation(ApiRequest("DELETE", route), parse_key("opt_out"), _none_on_404)
+    # Not retried after the request may have arrived: a repeat would answer 404 (None).
+    request = ApiRequest("DELETE", route, idempotent=False)
+    return Operation(request, parse_key("opt_out"), _none_on_404)
 
 
 class OptOutsApiClient(BearerClient):

@@ -28,6 +28,7 @@ from go_http._protocol import (
     new_key,
 )
 from go_http.exceptions import ApiError, UserOptedOutException
+from go_http.metrics import check_metric_value
 
 T = TypeVar("T")
 Message = dict[str, Any]
@@ -119,8 +120,7 @@ def fire_metric(conversation_key: str, metric: str, value: float, agg: str) -> O
     """Fire one account metric through the conversation API."""
     ensure_text(metric, "metric")
     one_of(agg, AGGREGATORS, "agg")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"value of metric {metric!r} must be a number, got {value!r}")
+    check_metric_value(metric, value)
     body = [[metric, value, agg]]
     request = ApiRequest("PUT", path(conversation_key, METRICS_ROUTE), body=body, idempotent=False)
     return Operation(request, parse_json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import responses
@@ -18,6 +18,7 @@ from go_http.exceptions import (
     ServerError,
     TooManyConcurrentRequestsError,
 )
+from go_http.optouts import OptOutsApiClient
 from go_http.send import HttpApiSender
 from tests.unit.conftest import BASE, SEND_BASE, TOKEN, RecordedSleeps
 
@@ -128,9 +129,11 @@ def test_concurrency_limit_raises_when_retries_run_out(
 
 class DroppingServer:
     """Reads each request completely, then closes the connection without answering:
-    the server has acted, the client never hears back."""
+    the server has acted, the client never hears back.  With ``partial_answer`` it first
+    sends the head and part of an answer, as a server that dies mid-answer does."""
 
-    def __init__(self) -> None:
+    def __init__(self, partial_answer: bytes = b"") -> None:
+        self.partial_answer = partial_answer
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen()
@@ -167,6 +170,8 @@ class DroppingServer:
                 while len(body) < length:
                     body += conn.recv(65536)
                 self.requests += 1
+                if self.partial_answer:
+                    conn.sendall(self.partial_answer)
 
     def close(self) -> None:
         self.sock.close()
@@ -198,6 +203,46 @@ def test_read_is_retried_when_connection_drops(
     with pytest.raises(ApiConnectionError):
         client.get_contact("c1")
     assert dropping_server.requests == 3
+
+
+TRUNCATED = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}"
+
+
+def test_truncated_answer_is_a_connection_error_and_reads_retry() -> None:
+    server = DroppingServer(partial_answer=TRUNCATED)
+    try:
+        sleeps = RecordedSleeps()
+        client = ContactsApiClient(TOKEN, api_url=server.url, retry=RetryPolicy(retries=1))
+        client._transport.sleep = sleeps
+        with pytest.raises(ApiConnectionError, match="the answer was cut off") as info:
+            client.get_contact("c1")
+        assert info.value.request_sent is True
+        assert server.requests == 2
+        with pytest.raises(ApiConnectionError):
+            sender(sleeps, api_url=server.url + "/http_api_nostream").send_text("+27", "Hi")
+        assert server.requests == 3
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: OptOutsApiClient(TOKEN, api_url=c).set_optout("msisdn", "+27"),
+        lambda c: OptOutsApiClient(TOKEN, api_url=c).delete_optout("msisdn", "+27"),
+        lambda c: ContactsApiClient(TOKEN, api_url=c).delete_contact("c1"),
+        lambda c: ContactsApiClient(TOKEN, api_url=c).delete_group("g1"),
+    ],
+    ids=["set_optout", "delete_optout", "delete_contact", "delete_group"],
+)
+def test_writes_whose_repeat_would_answer_differently_are_not_repeated(
+    dropping_server: DroppingServer, call: Callable[[str], object]
+) -> None:
+    # A repeat would meet the changed state (409 or 404) and turn a success into an error.
+    with pytest.raises(ApiConnectionError) as info:
+        call(dropping_server.url)
+    assert info.value.request_sent is True
+    assert dropping_server.requests == 1
 
 
 def free_port() -> int:

@@ -42,7 +42,17 @@ CASES: list[tuple[str, Call, str]] = [
     (
         "fire with a non-number",
         lambda: MetricsApiClient(TOKEN, api_url=BASE).fire(NOT_A_NUMBER),
-        "value of metric 'pings.sum' must be a number",
+        "value of metric 'pings.sum' must be a finite number",
+    ),
+    (
+        "fire with NaN",
+        lambda: MetricsApiClient(TOKEN, api_url=BASE).fire({"pings.sum": float("nan")}),
+        "value of metric 'pings.sum' must be a finite number, got nan",
+    ),
+    (
+        "fire_metric with infinity",
+        lambda: sender().fire_metric("pings", float("inf")),
+        "value of metric 'pings' must be a finite number, got inf",
     ),
     (
         "get_metric without aggregator",
@@ -120,6 +130,24 @@ def test_bad_credentials_are_rejected_at_construction() -> None:
         HttpApiSender("acc", "conv", "")
 
 
+@pytest.mark.parametrize("token", [TOKEN + "\n", " " + TOKEN, TOKEN + "\r\nX-Evil: 1"])
+def test_tokens_with_whitespace_or_control_characters_are_refused_without_echo(
+    token: str,
+) -> None:
+    with pytest.raises(ValueError, match="auth_token must not contain whitespace") as info:
+        ContactsApiClient(token)
+    assert TOKEN not in str(info.value)
+    with pytest.raises(ValueError, match="conversation_token must not contain") as info:
+        HttpApiSender("acc", "conv", token)
+    assert TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["", "localhost:8080/api/v1/go", "ftp://x/api"])
+def test_api_url_must_be_an_http_url(url: str) -> None:
+    with pytest.raises(ValueError, match="api_url must be an http:// or https:// URL"):
+        ContactsApiClient(TOKEN, api_url=url)
+
+
 def test_contact_data_must_be_a_dict(mock_http: responses.RequestsMock) -> None:
     with pytest.raises(TypeError, match="contact_data must be a dict, not list"):
         ContactsApiClient(TOKEN, api_url=BASE).create_contact([("msisdn", "+27")])  # type: ignore[arg-type]
@@ -148,7 +176,7 @@ def test_errors_and_logs_hide_tokens(
     mock_http: responses.RequestsMock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    mock_http.get(f"{BASE}/contacts/c1", status=401, body=f"bad token {TOKEN}"[:9])
+    mock_http.get(f"{BASE}/contacts/c1", status=401, body=f"bad token {TOKEN}")
     mock_http.put(f"{SEND_BASE}/conv/messages.json", status=500, body="boom")
     errors: list[BaseException] = []
     calls: list[Call] = [
@@ -177,4 +205,5 @@ def test_credentials_in_the_url_are_not_reported() -> None:
     with pytest.raises(requests.ConnectionError) as info:
         client.get_contact("c1")
     assert "pa55word" not in str(info.value)
+    assert "pa55word" not in repr(client)
     assert f"http://***@127.0.0.1:{port}/api/v1/go/contacts/c1" in str(info.value)
