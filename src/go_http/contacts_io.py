@@ -24,8 +24,9 @@ import csv
 import io
 import json
 import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
@@ -67,14 +68,51 @@ SERVER_COLUMNS = ("key", "created_at", "$VERSION", "user_account")
 FLAT_PREFIXES = ("extra.", "subscription.")
 
 ExportFormat = Literal["csv", "jsonl"]
+#: No CRT newline translation on Windows; the text layer above owns line endings.
+_BINARY = getattr(os, "O_BINARY", 0)
 Progress = Callable[[int], None]
 
 
 def _open_text(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack) -> IO[str]:
     if isinstance(target, (str, os.PathLike)):
-        # newline="" lets the csv module own line endings (and quoted newlines).
-        return stack.enter_context(open(target, mode, encoding="utf-8", newline=""))
+        # newline="" lets the csv module own line endings (and quoted newlines); utf-8-sig
+        # reads Excel's "CSV UTF-8" (which starts with a byte order mark) like plain UTF-8.
+        encoding = "utf-8-sig" if mode == "r" else "utf-8"
+        return stack.enter_context(open(target, mode, encoding=encoding, newline=""))
     return target
+
+
+@contextmanager
+def _replacing(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """A new file next to ``path`` that replaces it only when the block succeeds; on any
+    failure it is removed and ``path`` is left as it was."""
+    target = os.fspath(path)
+    descriptor, temporary = _create_beside(target)
+    try:
+        with suppress(FileNotFoundError):
+            # Keep an existing file's permissions (a new one gets the umask's, like open()).
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _create_beside(target: str) -> tuple[int, str]:
+    """Create a fresh hidden file in ``target``'s directory (the same file system, so
+    ``os.replace`` is atomic)."""
+    directory, name = os.path.split(os.path.abspath(target))
+    while True:
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(
+                temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666
+            ), temporary
+        except FileExistsError:
+            continue
 
 
 def _csv_cell(contact: Contact, column: str) -> str:
@@ -103,13 +141,18 @@ def export_contacts(
     :param int page_size: contacts fetched per request.
     :returns: the number of contacts written.
     :raises ValueError: ``format`` is not ``csv`` or ``jsonl`` (nothing is written).
-    :raises PagedException: a page failed; what was written before it stays written.
+    :raises PagedException: a page failed.  Written to a path, the file is then left as
+        it was (the export goes to a temporary file in the same directory that replaces
+        it only when complete); written to a stream, what was written stays written.
     """
     if format not in ("csv", "jsonl"):
         raise ValueError(f"format must be 'csv' or 'jsonl', got {format!r}")
     written = 0
     with ExitStack() as stack:
-        stream = _open_text(out, "w", stack)
+        if isinstance(out, (str, os.PathLike)):
+            stream = stack.enter_context(_replacing(out))
+        else:
+            stream = out
         writer = csv.writer(stream, lineterminator="\n") if format == "csv" else None
         if writer is not None:
             writer.writerow(CSV_COLUMNS)

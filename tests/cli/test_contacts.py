@@ -183,3 +183,22 @@ def test_import_without_plus_updates_instead_of_duplicating(go: Invoke, tmp_path
     assert sorted(by_msisdn) == ["+27821234567", "+27829999999"]
     assert by_msisdn["+27829999999"]["key"] == existing["key"]
     assert by_msisdn["+27829999999"]["name"] == "Anele"
+
+
+def test_failed_export_leaves_the_existing_file_intact(go: Invoke, tmp_path: Path) -> None:
+    create(go, "+27820000321")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "contacts.csv"
+    out.write_text("yesterday's export\n", encoding="utf-8")
+    out.chmod(0o640)
+    failed = go("contacts", "export", "-o", str(out), GO_HTTP_AUTH_TOKEN="wrong-token-123456")
+    assert failed.exit_code == 3
+    assert out.read_text(encoding="utf-8") == "yesterday's export\n"
+    assert [p.name for p in folder.iterdir()] == ["contacts.csv"]  # no temporary file left
+
+    done = go("contacts", "export", "-o", str(out))
+    assert done.exit_code == 0
+    assert "+27820000321" in out.read_text(encoding="utf-8")
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in folder.iterdir()] == ["contacts.csv"]
