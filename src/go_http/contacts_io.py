@@ -68,6 +68,8 @@ SERVER_COLUMNS = ("key", "created_at", "$VERSION", "user_account")
 FLAT_PREFIXES = ("extra.", "subscription.")
 
 ExportFormat = Literal["csv", "jsonl"]
+#: The byte order mark Excel's "CSV UTF-8" starts with, once decoded.
+BOM = "\ufeff"
 #: No CRT newline translation on Windows; the text layer above owns line endings.
 _BINARY = getattr(os, "O_BINARY", 0)
 Progress = Callable[[int], None]
@@ -303,6 +305,9 @@ def _rows(
             yield row, None
         return
     reader = csv.DictReader(cast(IO[str], source))
+    if reader.fieldnames:
+        # A stream decoded as plain UTF-8 keeps Excel's byte order mark on the first name.
+        reader.fieldnames = [reader.fieldnames[0].removeprefix(BOM), *reader.fieldnames[1:]]
     header = check_columns(reader.fieldnames or [])
     for row in reader:
         extra_cells = cast(dict[Any, Any], row).pop(None, None)
@@ -347,8 +352,8 @@ def import_contacts(
     """Create or update contacts from CSV rows, reporting each row that fails.
 
     :param ContactsApiClient client: the client to write with.
-    :param rows_or_file: a CSV file path, an open text file of CSV, or rows already read
-        (mappings of column -> cell text).
+    :param rows_or_file: a CSV file path (UTF-8, with or without a byte order mark), an
+        open text file of CSV, or rows already read (mappings of column -> cell text).
     :param progress: called with the number of rows processed so far, after each row.
     :returns: the counts created/updated/failed and one :class:`RowError` per failed row.
     :raises ValueError: the header names an unknown column or lacks ``msisdn`` (nothing

@@ -202,3 +202,18 @@ def test_failed_export_leaves_the_existing_file_intact(go: Invoke, tmp_path: Pat
     assert "+27820000321" in out.read_text(encoding="utf-8")
     assert out.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in folder.iterdir()] == ["contacts.csv"]
+
+
+def test_import_reads_excel_csv_with_a_byte_order_mark(go: Invoke, tmp_path: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes("msisdn,name\r\n+27820000601,Zodwa\r\n".encode("utf-8-sig"))
+    from_file = go("contacts", "import", str(source), "--json")
+    assert from_file.exit_code == 0, from_file.output
+    assert json.loads(from_file.stdout)["created"] == 1
+
+    piped = "\ufeffmsisdn,name\n+27820000602,Lindiwe\n"
+    from_stdin = go("contacts", "import", "-", "--json", input=piped)
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert json.loads(from_stdin.stdout)["created"] == 1
+    names = {c["name"] for c in json_lines(go("contacts", "list", "--json").stdout)}
+    assert names == {"Zodwa", "Lindiwe"}

@@ -89,3 +89,12 @@ def test_optout_import_missing_file_is_a_usage_error(go: Invoke, tmp_path: Path)
     result = go("optouts", "import", str(tmp_path / "missing.txt"))
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_optout_import_reads_a_file_with_a_byte_order_mark(go: Invoke, tmp_path: Path) -> None:
+    listing = tmp_path / "optouts.txt"
+    listing.write_bytes("+27822220031\r\n+27822220032\r\n".encode("utf-8-sig"))
+    result = go("optouts", "import", str(listing), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["opted_out"] == 2
+    assert go("optouts", "get", "+27822220031").exit_code == 0

@@ -117,3 +117,26 @@ def test_malformed_template_is_a_usage_error(go: Invoke, tmp_path: Path, bad: st
     result = go("send-bulk", str(people), "--template", bad)
     assert result.exit_code == 2
     assert "invalid template" in result.stderr
+
+
+def test_excel_csv_with_a_byte_order_mark(
+    go: Invoke, go_sandbox: SandboxAccount, tmp_path: Path
+) -> None:
+    people = tmp_path / "excel.csv"
+    people.write_bytes("msisdn,name\r\n+27826669001,Zodwa\r\n".encode("utf-8-sig"))
+    result = go("send-bulk", str(people), "--template", "Hi {name}")
+    assert result.exit_code == 0, result.output
+    piped = go(
+        "send-bulk", "-", "--template", "Yo {name}", input="\ufeffmsisdn,name\n+27826669002,L\n"
+    )
+    assert piped.exit_code == 0, piped.output
+    sent = {m["to_addr"]: m["content"] for m in go_sandbox.outbound_messages()}
+    assert sent == {"+27826669001": "Hi Zodwa", "+27826669002": "Yo L"}
+
+
+def test_missing_address_column_is_named(go: Invoke, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("phone,name\n+27826669003,A\n", encoding="utf-8")
+    result = go("send-bulk", str(people), "--message", "Hi")
+    assert result.exit_code == 2
+    assert "the recipients file has no address column (columns: phone, name)" in result.stderr

@@ -121,7 +121,8 @@ recorded as it happens: after an interruption, run the same command again and
 only the recipients not yet sent to get a message. Exit code 6 if some failed.
 """,
 )
-@click.argument("recipients", type=click.File("r", encoding="utf-8", lazy=False))
+# utf-8-sig: Excel's "CSV UTF-8" starts with a byte order mark (stdin is decoded so too).
+@click.argument("recipients", type=click.File("r", encoding="utf-8-sig", lazy=False))
 @click.option("--message", metavar="TEXT", help="The same text for everyone.")
 @click.option("--template", metavar="TEXT", help="Text with {column} placeholders.")
 @click.option("--to-column", metavar="NAME", help="The column holding the address.")

@@ -237,7 +237,8 @@ can be imported back. Exit code 6 if some rows failed.
 def import_(state: CliState, path: str) -> None:
     """Create contacts from a CSV file, updating those whose msisdn already exists."""
     with state.contacts() as client, counting_progress("Importing") as progress:
-        source: Any = sys.stdin if path == "-" else path
+        # utf-8-sig: Excel's "CSV UTF-8" starts with a byte order mark.
+        source: Any = click.open_file(path, encoding="utf-8-sig") if path == "-" else path
         report = import_contacts(client, source, progress=progress)
     show_import_report(state, report)
     if report.failed:

@@ -112,7 +112,8 @@ def read_addresses(path: Path) -> list[tuple[int, str]]:
     """``(line number, address)`` for each address of a file: one per line, blank lines
     and ``#`` comments skipped."""
     found = []
-    with open(path, encoding="utf-8") as lines:
+    # utf-8-sig: a file saved by Excel or Notepad may start with a byte order mark.
+    with open(path, encoding="utf-8-sig") as lines:
         for number, line in enumerate(lines, start=1):
             address = line.strip()
             if address and not address.startswith("#"):

@@ -69,7 +69,8 @@ def open_recipients(
     header = next(reader, None)
     if header is None:
         raise RecipientsError("the recipients file is empty")
-    header = [name.strip() for name in header]
+    # strip() leaves a byte order mark (not whitespace) on a stream decoded as plain UTF-8.
+    header = [name.strip().removeprefix("\ufeff").strip() for name in header]
     plain = (
         to_column is None
         and len(header) == 1
@@ -86,7 +87,7 @@ def open_recipients(
         return listing, _plain_messages(header[0], reader, template)
     column = to_column or next((c for c in ADDRESS_COLUMNS if c in header), None)
     if column is None or column not in header:
-        wanted = f"column {to_column!r}" if to_column else "an address column"
+        wanted = f"column {to_column!r}" if to_column else "address column"
         raise RecipientsError(
             f"the recipients file has no {wanted} (columns: {', '.join(header)}); "
             f"name one with --to-column or use one of {', '.join(ADDRESS_COLUMNS)}"
