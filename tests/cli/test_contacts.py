@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from go_http.testing import SandboxAccount
@@ -217,3 +220,27 @@ def test_import_reads_excel_csv_with_a_byte_order_mark(go: Invoke, tmp_path: Pat
     assert json.loads(from_stdin.stdout)["created"] == 1
     names = {c["name"] for c in json_lines(go("contacts", "list", "--json").stdout)}
     assert names == {"Zodwa", "Lindiwe"}
+
+
+def test_closed_stdout_ends_quietly_with_141(go: Invoke, go_sandbox: SandboxAccount) -> None:
+    create(go, "+27820000701")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, like '| head -0'
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GO_HTTP_")},
+        **sandbox_env(go_sandbox),
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", "from go_http.cli import main; main()"]
+            + ["contacts", "list", "--json"],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")

@@ -38,6 +38,10 @@ PARTIAL = 6
 REFUSED = 7
 #: Interrupted with Ctrl-C.
 INTERRUPTED = 130
+#: Whoever read stdout stopped reading (``go-http contacts list | head``): the command
+#: ends quietly with the code a shell reports for a program ended by SIGPIPE (128 + 13),
+#: like the standard tools, so ``set -o pipefail`` scripts still see that output was cut.
+CLOSED_PIPE = 141
 
 #: ``(code, meaning)`` rows for ``--help`` and the docs.
 EXIT_CODE_TABLE: tuple[tuple[int, str], ...] = (
@@ -50,6 +54,7 @@ EXIT_CODE_TABLE: tuple[tuple[int, str], ...] = (
     (PARTIAL, "partial failure of a bulk command (some rows/recipients failed)"),
     (REFUSED, "refused by the server: opted out, invalid data, conflict"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
+    (CLOSED_PIPE, "stdout was closed by its reader (e.g. '| head'); nothing printed"),
 )
 
 

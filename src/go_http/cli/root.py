@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from typing import Any
 
 import click
 
 from go_http import __version__
-from go_http.cli.exit_codes import EXIT_CODE_TABLE, INTERRUPTED, describe
+from go_http.cli.exit_codes import CLOSED_PIPE, EXIT_CODE_TABLE, INTERRUPTED, describe
 from go_http.cli.settings import SETTING_NAMES, SettingsError, env_name, flag_name
 from go_http.cli.state import CliState, output_options
 
@@ -43,6 +45,11 @@ class GoHttpGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Error: interrupted", err=True)
             ctx.exit(INTERRUPTED)
+        except BrokenPipeError:
+            # The reader of stdout went away (| head): nobody is left to tell.  The client
+            # wraps socket errors, so a bare one here is stdout's.
+            _discard_stdout()
+            ctx.exit(CLOSED_PIPE)
         except Exception as exc:
             state = ctx.find_object(CliState)
             if state is not None and state.debug:
@@ -50,6 +57,20 @@ class GoHttpGroup(click.Group):
             failure = describe(exc)
             click.echo(f"Error: {failure.message}", err=True)
             ctx.exit(failure.code)
+
+
+def _discard_stdout() -> None:
+    """Point stdout's file descriptor at the null device, so the interpreter's final flush
+    of what is still buffered does not fail again with a message on stderr."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test runner's buffer): nothing will be flushed to it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 def _setting_options(command: Any) -> Any:
