@@ -230,10 +230,10 @@ def test_closed_stdout_ends_quietly_with_141(go: Invoke, go_sandbox: SandboxAcco
         **{k: v for k, v in os.environ.items() if not k.startswith("GO_HTTP_")},
         **sandbox_env(go_sandbox),
     }
+    command = [sys.executable, "-c", "from go_http.cli import main; main()"]
     try:
         result = subprocess.run(
-            [sys.executable, "-c", "from go_http.cli import main; main()"]
-            + ["contacts", "list", "--json"],
+            [*command, "contacts", "list", "--json"],
             env=env,
             stdout=write_end,
             stderr=subprocess.PIPE,
