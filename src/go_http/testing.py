@@ -136,24 +136,35 @@ class Sandbox(SandboxAccount):
         self.conversation_key = self.conversation_token = ""
 
     def start(self) -> Sandbox:
-        """Start the server and create (or load) the ready-made account."""
+        """Start the server and create (or load) the ready-made account.
+
+        If anything fails, whatever was started is stopped (database closed, temporary
+        directory removed) before the error propagates.
+        """
         from go_http.sandbox.config import SandboxConfig
         from go_http.sandbox.server import SandboxServer
         from go_http.sandbox.store import Store
 
-        path = self.db_path
-        if path is None:
-            self._tmpdir = tempfile.mkdtemp(prefix="go-http-sandbox-")
-            path = str(Path(self._tmpdir) / "sandbox.sqlite3")
-        store = Store(path)
-        config = SandboxConfig(
-            concurrency_limit=self.concurrency_limit, request_delay=self.request_delay
-        )
-        self._server = SandboxServer(store, config, owns_store=True)
-        self._server.start()
+        store: Store | None = None
+        try:
+            path = self.db_path
+            if path is None:
+                self._tmpdir = tempfile.mkdtemp(prefix="go-http-sandbox-")
+                path = str(Path(self._tmpdir) / "sandbox.sqlite3")
+            store = Store(path)
+            config = SandboxConfig(
+                concurrency_limit=self.concurrency_limit, request_delay=self.request_delay
+            )
+            self._server = SandboxServer(store, config, owns_store=True)
+            self._server.start()
+            creds = store.ready_account()
+        except BaseException:
+            if self._server is None and store is not None:
+                store.close()
+            self.stop()
+            raise
         self.api_url = self._server.api_url
         self.send_url = self._server.send_url
-        creds = store.ready_account()
         self.auth_token = creds.auth_token
         self.account_key = creds.account_key
         self.conversation_key = creds.conversation_key

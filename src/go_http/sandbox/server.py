@@ -67,8 +67,12 @@ class SandboxServer:
         # listener says so, and without it every keep-alive response waits ~40 ms (Nagle).
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        try:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._socket.bind((host, port))
+        except BaseException:
+            self._socket.close()
+            raise
         self.port: int = self._socket.getsockname()[1]
         uv_config = uvicorn.Config(
             create_app(store, config),
@@ -94,14 +98,20 @@ class SandboxServer:
     def start(self, timeout: float = 10.0) -> None:
         """Start serving and wait until the socket accepts requests.
 
+        On failure everything is stopped and closed, as by :meth:`stop`.
+
         :raises RuntimeError: the server did not start in time.
         """
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox server did not start")
-            time.sleep(0.005)
+        try:
+            self._thread.start()
+            deadline = time.monotonic() + timeout
+            while not self._server.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox server did not start")
+                time.sleep(0.005)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """Stop serving, wait for the thread, close the socket (and the store if owned)."""

@@ -159,15 +159,20 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """Run the block as one transaction: committed if it returns, rolled back if not."""
+        """Run the block as one transaction: committed if it returns, rolled back if not.
+
+        A failed ``COMMIT`` (a deferred constraint, a full disk) is rolled back too: SQLite
+        leaves the transaction open then, and every later ``BEGIN`` would fail.
+        """
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     # -- accounts --------------------------------------------------------------------
 
