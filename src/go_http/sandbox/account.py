@@ -12,7 +12,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from go_http.sandbox.pyrepr import py2_repr
-from go_http.sandbox.web import BodyTooLarge, bearer_account, json_response, read_body, sandbox_of
+from go_http.sandbox.web import (
+    BodyTooLarge,
+    InvalidJson,
+    bearer_account,
+    decode_json,
+    json_response,
+    read_body,
+    sandbox_of,
+)
 
 #: txJSON-RPC 0.3.1 answered with this content type.
 CONTENT_TYPE = "text/json"
@@ -399,8 +407,8 @@ async def rpc_endpoint(request: Request) -> Response:
         return json_response(_frame({"jsonrpc": ""}, None, Fault(-32600, str(exc))), 413,
                              CONTENT_TYPE)  # fmt: skip
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = decode_json(raw)
+    except InvalidJson as exc:
         parse_fault = Fault(-32700, f"Parse error: {exc}")
         return json_response(_frame({"jsonrpc": ""}, None, parse_fault), 200, CONTENT_TYPE)
     result: Any = None

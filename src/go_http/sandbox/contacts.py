@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,10 +71,10 @@ def _timestamp(value: Any, nullable: bool) -> str | None:
     if not isinstance(value, str):
         raise ToolkitError(400, BAD_TIMESTAMP)
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError as exc:
+        # OverflowError: an offset moves the moment outside years 1-9999 in UTC.
+        return vumi_timestamp(dt.datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError) as exc:
         raise ToolkitError(400, BAD_TIMESTAMP) from exc
-    return vumi_timestamp(moment)
 
 
 def _string(value: Any, nullable: bool, max_length: int | None) -> str | None:
@@ -457,6 +458,9 @@ async def group_element(request: Request) -> Response:
 
 _STATIC = "staticgroup"
 _DYNAMIC = "dynamicgroup"
+#: A dynamic-phase offset: ASCII digits that fit SQLite's 64-bit OFFSET (``str.isdigit``
+#: would also take ``²`` or Arabic-Indic digits).
+_OFFSET = re.compile(r"[0-9]{1,18}")
 
 
 def _rot13(text: str) -> str:
@@ -488,8 +492,9 @@ def _member_cursor(raw: str | None) -> tuple[str, str]:
     text = _rot13(raw)
     if text.startswith(_STATIC):
         return _STATIC, text[len(_STATIC) :]
-    if text.startswith(_DYNAMIC) and (text[len(_DYNAMIC) :] or "0").isdigit():
-        return _DYNAMIC, text[len(_DYNAMIC) :] or "0"
+    offset = text[len(_DYNAMIC) :] or "0"
+    if text.startswith(_DYNAMIC) and _OFFSET.fullmatch(offset):
+        return _DYNAMIC, offset
     raise ToolkitError(400, f"Invalid cursor: {py2_repr(raw)}")
 
 

@@ -20,7 +20,15 @@ from starlette.responses import PlainTextResponse, Response
 from go_http._protocol import AGGREGATORS, SESSION_EVENTS, new_key, vumi_timestamp
 from go_http.sandbox import metrics
 from go_http.sandbox.pyrepr import py2_repr
-from go_http.sandbox.web import BodyTooLarge, html_page, json_response, read_body, sandbox_of
+from go_http.sandbox.web import (
+    BodyTooLarge,
+    InvalidJson,
+    decode_json,
+    html_page,
+    json_response,
+    read_body,
+    sandbox_of,
+)
 
 CONVERSATION_TYPE = "http_api_nostream"
 
@@ -201,9 +209,11 @@ def send_message(
         "SELECT disable_optouts FROM accounts WHERE key = ?", (auth.account_key,)
     ).fetchone()
     to_addr = payload.get("to_addr")
-    # An absent type defaults to msisdn; an explicit null matches nothing.
+    # An absent type defaults to msisdn; an explicit null, or any other non-string,
+    # matches nothing (opt-outs are keyed by strings).
     to_addr_type = payload.get("to_addr_type", "msisdn")
-    if not account["disable_optouts"] and isinstance(to_addr, str):
+    checkable = isinstance(to_addr, str) and isinstance(to_addr_type, str)
+    if not account["disable_optouts"] and checkable:
         opted_out = conn.execute(
             "SELECT 1 FROM optouts WHERE account_key = ? AND address_type = ? AND address = ?",
             (auth.account_key, to_addr_type, to_addr),
@@ -348,8 +358,8 @@ async def _guarded(request: Request, kind: str) -> Response:
         except BodyTooLarge as exc:
             return failure(str(exc), 413)
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            payload = decode_json(body)
+        except InvalidJson:
             return failure("Invalid Message")
         store = sandbox_of(request).store
         try:

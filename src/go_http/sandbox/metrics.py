@@ -208,10 +208,19 @@ def _aggregator_of(name: str) -> str:
     return aggregator
 
 
+#: The times a ``from``/``until`` may name: years 1 to 9999 (what a datetime can hold).
+EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp()
+
+
 def _time_param(request: Request, name: str, default: str, now: float) -> float:
     raw = query_value(request, name) or default
     try:
-        return parse_time(raw, now)
+        moment = parse_time(raw, now)
+        # Huge unix seconds parse to inf (or 1e30): refused like any unparsable time.
+        if not EARLIEST <= moment <= LATEST:
+            raise ValueError(raw)
+        return moment
     except (ValueError, OverflowError, OSError) as exc:
         raise ToolkitError(
             400,
@@ -232,6 +241,9 @@ async def _get(request: Request, account_key: str) -> Response:
     raw_interval = query_value(request, "interval") or "1hour"
     try:
         interval = parse_span(raw_interval)
+        # Wider than any range: the bucket arithmetic would overflow a float.
+        if interval > LATEST - EARLIEST:
+            raise ValueError(raw_interval)
     except ValueError as exc:
         raise ToolkitError(
             400, f"Invalid 'interval' value {raw_interval!r}: expected <count><unit>, e.g. 1hour"

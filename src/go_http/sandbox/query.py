@@ -5,6 +5,11 @@ Supported: ``field:value``, ``field:"quoted value"``, ``field:*`` (has a value),
 ``subscription-<name>:value``, ``groups:<group key>``, ``AND``/``&&``, ``OR``/``||``,
 ``NOT``/``!``, parentheses.  Adjacent terms without an operator are OR-ed (Lucene's
 default operator).  Matching is exact and case-sensitive.
+
+Queries are bounded so that compiling never exhausts Python's stack and the SQL stays
+within SQLite's limits (expression depth 1000, GLOB patterns of 50000 bytes): at most
+:data:`MAX_DEPTH` nested parentheses/``NOT``, :data:`MAX_TERMS` terms and
+:data:`MAX_PATTERN` characters per wildcard value.
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ QUERY_FIELDS = tuple(
 )
 
 _SUBFIELDS = {"extras-": "extra", "subscription-": "subscription"}
+#: Deepest nesting of parentheses and ``NOT`` (together).
+MAX_DEPTH = 32
+#: Most ``field:value`` terms in one query.
+MAX_TERMS = 200
+#: Longest wildcard value (4 UTF-8 bytes a character stays under SQLite's GLOB limit).
+MAX_PATTERN = 10000
+
 _KEYWORDS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT", "!": "NOT"}
 
 
@@ -98,7 +110,8 @@ def _column(field: str) -> tuple[str, tuple[str, ...]]:
         return "json_extract(contacts.data, ?)", (f"$.{field}",)
     for prefix, member in _SUBFIELDS.items():
         name = field[len(prefix) :]
-        if field.startswith(prefix) and name and '"' not in name:
+        # A quote or NUL would end SQLite's quoted JSON-path label early.
+        if field.startswith(prefix) and name and '"' not in name and "\0" not in name:
             return "json_extract(contacts.data, ?)", (f'$.{member}."{name}"',)
     raise QueryError(f"unknown field {field!r}")
 
@@ -113,6 +126,8 @@ def _term_sql(term: _Term) -> Condition:
     if not term.quoted and term.value == "*":
         return Condition(f"{column} IS NOT NULL", params)
     if not term.quoted and ("*" in term.value or "?" in term.value):
+        if len(term.value) > MAX_PATTERN:
+            raise QueryError(f"wildcard value longer than {MAX_PATTERN} characters")
         pattern = term.value.replace("[", "[[]")
         return Condition(f"COALESCE({column} GLOB ?, 0)", (*params, pattern))
     # IS, not =: a missing field must compare false (not NULL) so that NOT works.
@@ -123,6 +138,7 @@ class _Parser:
     def __init__(self, tokens: list[str | _Term]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> str | _Term | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -149,11 +165,14 @@ class _Parser:
 
     def parse_unary(self) -> Condition:
         item = self.take()
-        if item == "NOT":
-            inner = self.parse_unary()
-            return Condition(f"NOT ({inner.sql})", inner.params)
-        if item == "(":
-            inner = self.parse_or()
+        if item in ("NOT", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"nested deeper than {MAX_DEPTH} levels")
+            inner = self.parse_unary() if item == "NOT" else self.parse_or()
+            self.depth -= 1
+            if item == "NOT":
+                return Condition(f"NOT ({inner.sql})", inner.params)
             if self.take() != ")":
                 raise QueryError("missing ')'")
             return inner
@@ -175,7 +194,10 @@ def compile_query(text: str) -> Condition:
     :param str text: the group's ``query``.
     :raises QueryError: the query is empty or outside the supported subset.
     """
-    parser = _Parser(_tokens(text))
+    tokens = _tokens(text)
+    if sum(isinstance(token, _Term) for token in tokens) > MAX_TERMS:
+        raise QueryError(f"more than {MAX_TERMS} terms")
+    parser = _Parser(tokens)
     if parser.peek() is None:
         raise QueryError("empty query")
     condition = parser.parse_or()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,8 +14,10 @@ from starlette.responses import Response
 from go_http.sandbox.pyrepr import py2_repr
 from go_http.sandbox.web import (
     BodyTooLarge,
+    InvalidJson,
     bearer_account,
     bearer_token,
+    decode_json,
     json_response,
     query_value,
     read_body,
@@ -67,8 +68,8 @@ async def json_body(request: Request) -> Any:
     except BodyTooLarge as exc:
         raise ToolkitError(413, str(exc)) from exc
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return decode_json(body)
+    except InvalidJson as exc:
         raise ToolkitError(400, f"Invalid JSON: {exc}") from exc
 
 

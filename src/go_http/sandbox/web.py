@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,13 +61,49 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def python_json_error(body: bytes) -> str | None:
-    """Return the parser's message if ``body`` is not valid JSON, else ``None``."""
+#: Deepest nesting of arrays and objects a request body may have.  Python's parser would
+#: otherwise fail with a RecursionError near 1000 levels, and values just under that could
+#: not be encoded again for storage.
+MAX_JSON_DEPTH = 100
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class InvalidJson(ValueError):
+    """A request body that is not JSON the sandbox can store."""
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a request body as JSON (I-JSON strictness where Python is lax).
+
+    Besides syntax errors, refuses nesting deeper than :data:`MAX_JSON_DEPTH` and strings
+    with lone surrogates (``"\\ud800"``, or their raw UTF-8 bytes, which Python's parser
+    lets through): they are not Unicode text, so SQLite could not store or compare them.
+
+    :param bytes body: the raw body.
+    :raises InvalidJson: with the reason.
+    """
     try:
-        json.loads(body)
+        value = json.loads(body)
+    except RecursionError as exc:
+        raise InvalidJson(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        return str(exc)
-    return None
+        raise InvalidJson(str(exc)) from exc
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            if isinstance(item, str) and _LONE_SURROGATE.search(item):
+                raise InvalidJson("string with a lone surrogate (not valid Unicode)")
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise InvalidJson(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        pending.extend((child, depth + 1) for child in children)
+    return value
 
 
 def json_response(
