@@ -6,6 +6,10 @@ is its own committed transaction (WAL mode), so a crash, ``SIGKILL`` or Ctrl-C l
 consistent file: a row still ``sending`` is the one honest unknown (the request may or may
 not have reached the server).  Commits are not fsynced (``synchronous=NORMAL``): the
 journal survives the process dying, not the machine losing power.
+
+One run at a time: a journal is locked for as long as it is open (an exclusive lock on
+a sidecar file, ``<journal>.lock``, left in place afterwards), so a second run on the
+same journal, in this process or another, is refused instead of sending duplicates.
 """
 
 from __future__ import annotations
@@ -13,6 +17,16 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:
+    import msvcrt
+except ImportError:  # pragma: no cover - everywhere but Windows
+    msvcrt = None  # type: ignore[assignment]
 
 FORMAT = "go-http-send-journal/1"
 
@@ -64,19 +78,21 @@ class SendJournal:
 
     def __init__(self, path: str | Path, account_key: str, conversation_key: str) -> None:
         self.path = str(path)
+        self._lock = _lock_exclusively(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
+            self._lock.close()
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
         try:
             self.run = self._open(account_key, conversation_key)
             #: No earlier run recorded anything, so there is nothing to look up.
             self.fresh = self._db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            self.close()
             raise JournalError(f"{self.path} is not a go-http send journal ({exc})") from None
         except JournalError:
-            self._db.close()
+            self.close()
             raise
 
     def _open(self, account_key: str, conversation_key: str) -> int:
@@ -132,9 +148,14 @@ class SendJournal:
         return cursor.rowcount == 1
 
     def finish(
-        self, message_id: str, status: str, server_message_id: str | None, reason: str | None
+        self,
+        message_id: str,
+        status: str,
+        server_message_id: str | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Write the outcome of a message claimed by this run (one committed transaction)."""
+        """Write a new status of a message claimed by this run (one committed transaction):
+        its outcome, or ``sending`` again before another attempt."""
         self._db.execute(
             "UPDATE messages SET status = ?, message_id = ?, reason = ? WHERE id = ?",
             (status, server_message_id, reason, message_id),
@@ -145,4 +166,33 @@ class SendJournal:
         return dict(self._db.execute("SELECT status, COUNT(*) FROM messages GROUP BY status"))
 
     def close(self) -> None:
-        self._db.close()
+        """Close the file and let another run use it."""
+        try:
+            self._db.close()
+        finally:
+            self._lock.close()  # closing the file releases the lock
+
+
+def _lock_exclusively(journal: str) -> IO[bytes]:
+    """Lock ``<journal>.lock`` for this run; closing the returned file unlocks it.
+
+    :raises JournalError: another run holds the lock, or the lock file cannot be opened.
+    """
+    lock_path = journal + ".lock"
+    try:
+        lock_file = open(lock_path, "a+b")  # noqa: SIM115 - held open for the whole run
+    except OSError as exc:
+        raise JournalError(f"cannot open the journal lock file {lock_path}: {exc}") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif msvcrt is not None:  # pragma: no cover - Windows
+            lock_file.seek(0)
+            msvcrt.locking(lock_file.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        lock_file.close()
+        raise JournalError(
+            f"the journal {journal} is in use by another run (in this or another process); "
+            "wait for it to finish, or use another journal file"
+        ) from None
+    return lock_file

@@ -10,12 +10,15 @@ from collections.abc import Awaitable, Callable
 class RatePacer:
     """Spaces requests at most ``rate`` per second (a token bucket holding one token).
 
+    Many tasks may wait at once; they are let through one at a time, first come, first
+    served.
+
     :param float rate: requests per second.
     :param clock: a monotonic clock in seconds (tests pass a fake).
     :param sleep: how to wait (tests pass a fake that advances the clock).
     """
 
-    __slots__ = ("_clock", "_interval", "_next", "_sleep")
+    __slots__ = ("_clock", "_interval", "_next", "_sleep", "_turn")
 
     def __init__(
         self,
@@ -31,14 +34,16 @@ class RatePacer:
         self._clock = clock
         self._sleep = sleep
         self._next: float | None = None
+        self._turn = asyncio.Lock()
 
     async def wait(self) -> None:
         """Return when the next request may go."""
-        now = self._clock()
-        due = now if self._next is None or self._next < now else self._next
-        if due > now:
-            await self._sleep(due - now)
-        self._next = due + self._interval
+        async with self._turn:
+            now = self._clock()
+            due = now if self._next is None or self._next < now else self._next
+            if due > now:
+                await self._sleep(due - now)
+            self._next = due + self._interval
 
 
 class ConcurrencyWindow:

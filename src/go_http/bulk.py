@@ -84,6 +84,8 @@ ALREADY_DONE = "already_done"
 MESSAGE_FIELDS = frozenset({"id", "to_addr", "content", "session_event", "helper_metadata"})
 #: Doubling the throttling backoff beyond this many times changes nothing (max_delay).
 _MAX_BACKOFF_STEP = 30
+#: The journal's reason for a message waiting to be tried again after a throttle.
+_THROTTLED = "the server said too many requests; not sent yet, to be tried again"
 
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[["MessageOutcome"], object]
@@ -147,7 +149,12 @@ class _Pending:
 
 
 class _BulkRun:
-    """One run of the engine over one input."""
+    """One run of the engine over one input.
+
+    Each message to send gets a task; at most ``concurrency`` tasks live at once (so memory
+    stays flat), and each attempt also takes a slot of the adaptive
+    :class:`ConcurrencyWindow`, which limits the requests in flight.
+    """
 
     def __init__(
         self,
@@ -162,6 +169,7 @@ class _BulkRun:
     ) -> None:
         self.sender = sender
         self.journal = journal
+        self.live = asyncio.Semaphore(concurrency)
         self.window = ConcurrencyWindow(concurrency)
         self.pacer = pacer
         self.progress = progress
@@ -169,37 +177,84 @@ class _BulkRun:
         self.sleep = sleep
         self.report = BulkReport(outcomes=[] if keep_outcomes else None)
         self.fatal: BaseException | None = None
+        #: Set when the run ends early: nothing more is sent.
+        self.stopping = False
         self.tasks: set[asyncio.Task[None]] = set()
+        #: The tasks whose request is out: awaited, never cancelled, on a first Ctrl-C.
+        self.in_request: set[asyncio.Task[Any]] = set()
 
     async def run(self, messages: Iterable[Any] | AsyncIterable[Any]) -> BulkReport:
         try:
-            async for position, message in _numbered(messages):
-                if self.fatal is not None:
-                    break
-                item = self._prepare(position, message)
-                if item is None:
-                    continue
-                await self.window.acquire()
-                if self.pacer is not None:
-                    await self.pacer.wait()
-                if self.journal is not None and not self.journal.claim(
-                    item.id, item.to_addr, SENDING
-                ):
-                    self.window.release()
-                    self._finish(_duplicate(item.id, item.to_addr), journaled=False)
-                    continue
-                task = asyncio.create_task(self._deliver(item))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
-        finally:
-            # Also on cancellation (Ctrl-C): requests already sent are answered and
-            # recorded; a second cancellation abandons them (their rows stay "sending").
-            if self.tasks:
+            await self._feed(messages)
+            while self.tasks:
                 await asyncio.wait(set(self.tasks))
+        except GeneratorExit:  # pragma: no cover - the loop was closed under us
+            raise
+        except BaseException:
+            # Cancellation (Ctrl-C), or the input or the journal failing: what has not
+            # gone out is dropped, the requests in flight are answered and recorded.
+            if await self._settle():
+                raise asyncio.CancelledError from None
+            raise
+        finally:
             self.report.lowest_concurrency = self.window.lowest
         if self.fatal is not None:
             raise self.fatal
         return self.report
+
+    async def _feed(self, messages: Iterable[Any] | AsyncIterable[Any]) -> None:
+        """Start a task per message to send, as live tasks end."""
+        async for position, message in _numbered(messages):
+            if self.stopping:
+                return
+            item = self._prepare(position, message)
+            if item is None:
+                continue
+            await self.live.acquire()
+            if self.stopping:
+                self.live.release()
+                return
+            task = asyncio.create_task(self._deliver(item))
+            self.tasks.add(task)
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.live.release()
+
+    async def _settle(self) -> bool:
+        """Cancel the tasks whose message has not gone out and wait for the rest.
+
+        The first cancellation that arrives meanwhile is absorbed (the requests in flight
+        are still answered and recorded); a second abandons them: they are cancelled
+        too, and awaited, so that nothing touches the journal after the run.
+
+        :returns: whether a cancellation arrived while waiting.
+        """
+        self._stop()
+        cancelled = False
+        while self.tasks:
+            try:
+                await asyncio.wait(set(self.tasks))
+            except asyncio.CancelledError:
+                cancelled = True
+                for task in self.tasks:
+                    task.cancel()
+        return cancelled
+
+    def _stop(self) -> None:
+        """Send nothing more: cancel every task whose request is not out."""
+        self.stopping = True
+        current = asyncio.current_task()
+        for task in self.tasks - self.in_request:
+            if task is not current:
+                task.cancel()
+
+    def _fail(self, exc: BaseException) -> None:
+        """End the run with ``exc`` once the requests in flight are answered."""
+        if self.fatal is None:
+            self.fatal = exc
+        self._stop()
 
     def _prepare(self, position: int, message: Any) -> _Pending | None:
         """The message ready to send, or ``None`` when its outcome is already known."""
@@ -265,28 +320,50 @@ class _BulkRun:
         return False
 
     async def _deliver(self, item: _Pending) -> None:
-        holds_slot = True
+        task = asyncio.current_task()
+        assert task is not None
         throttles = 0
         try:
             while True:
-                outcome = await self._attempt(item)
+                await self.window.acquire()
+                try:
+                    if self.pacer is not None:
+                        await self.pacer.wait()
+                    if not self._mark_sending(item, first=throttles == 0):
+                        self._finish(_duplicate(item.id, item.to_addr), journaled=False)
+                        return
+                    self.in_request.add(task)
+                    try:
+                        outcome = await self._attempt(item)
+                    finally:
+                        self.in_request.discard(task)
+                finally:
+                    self.window.release()
                 if isinstance(outcome, MessageOutcome):
                     break
-                # Throttled: give the slot back while waiting, so fewer are in flight.
+                # Throttled: the server did not act.  Until the next attempt the journal
+                # says so (a crash now leaves it "failed", sent again by a re-run), and
+                # the task holds no slot of the window, so fewer requests are in flight.
                 throttles += 1
-                delay = self.sender.retry.delay(min(throttles, _MAX_BACKOFF_STEP), outcome)
-                self.window.release()
-                holds_slot = False
-                await self.sleep(delay)
-                await self.window.acquire()
-                holds_slot = True
+                if self.journal is not None:
+                    self.journal.finish(item.id, FAILED, reason=_THROTTLED)
+                if self.stopping:
+                    return
+                await self.sleep(
+                    self.sender.retry.delay(min(throttles, _MAX_BACKOFF_STEP), outcome)
+                )
             self._finish(outcome, claimed=True)
         except Exception as exc:  # a failing progress callback or journal, or a bug
-            if self.fatal is None:
-                self.fatal = exc
-        finally:
-            if holds_slot:
-                self.window.release()
+            self._fail(exc)
+
+    def _mark_sending(self, item: _Pending, first: bool) -> bool:
+        """Journal that the request is about to go out (``False``: a duplicate id)."""
+        if self.journal is None:
+            return True
+        if first:
+            return self.journal.claim(item.id, item.to_addr, SENDING)
+        self.journal.finish(item.id, SENDING)
+        return True
 
     async def _attempt(self, item: _Pending) -> MessageOutcome | float | None:
         """The outcome of one try, or (throttled) the server's ``Retry-After``, if any."""
@@ -302,8 +379,7 @@ class _BulkRun:
             headers = exc.response.headers if exc.response is not None else {}
             return parse_retry_after(headers)
         except AuthenticationError as exc:
-            if self.fatal is None:
-                self.fatal = exc
+            self._fail(exc)
             return MessageOutcome(item.id, item.to_addr, FAILED, reason=str(exc))
         except ApiError as exc:
             status = UNKNOWN if exc.status_code >= 500 else FAILED
