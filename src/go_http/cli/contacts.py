@@ -11,10 +11,11 @@ import click
 from go_http._paging import DEFAULT_PAGE_SIZE
 from go_http._protocol import ADDRESS_FIELDS
 from go_http.cli.contact_options import contact_data, contact_field_options
-from go_http.cli.exit_codes import PartialFailure
+from go_http.cli.exit_codes import ListingFailed, PartialFailure, resumable_listing
 from go_http.cli.progress import counting_progress
 from go_http.cli.state import CliState, output_options, pass_state
 from go_http.contacts_io import ExportFormat, ImportReport, export_contacts, import_contacts
+from go_http.exceptions import PagedException
 
 #: Columns of the contacts table (``--json`` gives every field).
 CONTACT_COLUMNS = ("key", "msisdn", "name", "surname", "groups", "extra")
@@ -25,6 +26,14 @@ page_size_option = click.option(
     default=DEFAULT_PAGE_SIZE,
     show_default=True,
     help="Contacts fetched per request.",
+)
+
+
+limit_option = click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+cursor_option = click.option(
+    "--cursor",
+    metavar="CURSOR",
+    help="Start from this page cursor (a failed listing names the one to resume from).",
 )
 
 
@@ -42,13 +51,13 @@ Examples:
 """,
 )
 @page_size_option
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
-@click.option("--cursor", help="Start from this page cursor (to resume a failed listing).")
+@limit_option
+@cursor_option
 @output_options
 @pass_state
 def list_contacts(state: CliState, page_size: int, limit: int | None, cursor: str | None) -> None:
     """List contacts, fetched page by page."""
-    with state.contacts() as client:
+    with state.contacts() as client, resumable_listing():
         rows = client.contacts(cursor, page_size=page_size)
         state.output.records(
             islice(rows, limit), CONTACT_COLUMNS, title="Contacts", empty="no contacts"
@@ -183,13 +192,22 @@ def export(state: CliState, path: str, format_: str, page_size: int) -> None:
     """Write every contact to a CSV or JSON Lines file, streaming page by page."""
     with state.contacts() as client, counting_progress("Exporting") as progress:
         target: Any = sys.stdout if path == "-" else path
-        count = export_contacts(
-            client,
-            target,
-            format=cast(ExportFormat, format_),
-            progress=progress,
-            page_size=page_size,
-        )
+        try:
+            count = export_contacts(
+                client,
+                target,
+                format=cast(ExportFormat, format_),
+                progress=progress,
+                page_size=page_size,
+            )
+        except PagedException as exc:
+            # No --cursor here: a resumed export would be a file of the rest only.
+            hint = (
+                "stdout got part of the contacts; run the export again"
+                if path == "-"
+                else f"{path} was left as it was; run the export again"
+            )
+            raise ListingFailed(exc, "export", hint) from exc
     where = "stdout" if path == "-" else path
     state.output.note(f"Exported {count} contacts to {where}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from go_http.contacts_io import ImportInterrupted
@@ -62,6 +64,33 @@ class PartialFailure(Exception):
     """A bulk command finished but some of its items failed (exit code 6)."""
 
 
+class ListingFailed(Exception):
+    """A page of a command's listing failed, with what the user can do about it.
+
+    :ivar PagedException error: the failure.
+    :ivar str what: what failed, e.g. ``listing`` or ``export``.
+    :ivar hint: how to go on (``resume with --cursor ...``), or ``None``.
+    """
+
+    def __init__(self, error: PagedException, what: str, hint: str | None = None) -> None:
+        super().__init__(error, what, hint)
+        self.error = error
+        self.what = what
+        self.hint = hint
+
+
+@contextmanager
+def resumable_listing() -> Iterator[None]:
+    """For commands that take ``--cursor``: a failed page's error names the cursor that
+    resumes the listing (a plain :class:`PagedException` does not, as other commands
+    cannot take it)."""
+    try:
+        yield
+    except PagedException as exc:
+        hint = f"resume with --cursor {exc.cursor}" if exc.cursor else None
+        raise ListingFailed(exc, "listing", hint) from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     """What to tell the user about an exception.
@@ -80,10 +109,13 @@ _CREDENTIALS_HINT = "check the credentials with 'go-http config show'"
 def describe(error: BaseException) -> Failure:
     """The exit code and one-line message for an exception (never a secret: the client
     exceptions carry redacted URLs and no headers)."""
+    if isinstance(error, ListingFailed):
+        inner = describe(error.error.error)
+        hint = f" ({error.hint})" if error.hint else ""
+        return Failure(inner.code, f"{error.what} failed: {inner.message}{hint}")
     if isinstance(error, PagedException):
         inner = describe(error.error)
-        hint = f" (resume with --cursor {error.cursor})" if error.cursor else ""
-        return Failure(inner.code, f"listing failed: {inner.message}{hint}")
+        return Failure(inner.code, f"listing failed: {inner.message}")
     if isinstance(error, ImportInterrupted):
         inner = describe(error.error)
         report = error.report

@@ -6,7 +6,8 @@ from itertools import islice
 
 import click
 
-from go_http.cli.contacts import CONTACT_COLUMNS, page_size_option
+from go_http.cli.contacts import CONTACT_COLUMNS, cursor_option, limit_option, page_size_option
+from go_http.cli.exit_codes import resumable_listing
 from go_http.cli.state import CliState, output_options, pass_state
 
 GROUP_COLUMNS = ("key", "name", "query", "created_at")
@@ -25,13 +26,17 @@ Example:
 """,
 )
 @page_size_option
+@cursor_option
 @output_options
 @pass_state
-def list_groups(state: CliState, page_size: int) -> None:
+def list_groups(state: CliState, page_size: int, cursor: str | None) -> None:
     """List every group."""
-    with state.contacts() as client:
+    with state.contacts() as client, resumable_listing():
         state.output.records(
-            client.groups(page_size=page_size), GROUP_COLUMNS, title="Groups", empty="no groups"
+            client.groups(cursor, page_size=page_size),
+            GROUP_COLUMNS,
+            title="Groups",
+            empty="no groups",
         )
 
 
@@ -118,13 +123,16 @@ Example:
 )
 @click.argument("key")
 @page_size_option
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@limit_option
+@cursor_option
 @output_options
 @pass_state
-def group_contacts(state: CliState, key: str, page_size: int, limit: int | None) -> None:
+def group_contacts(
+    state: CliState, key: str, page_size: int, limit: int | None, cursor: str | None
+) -> None:
     """List the contacts of group KEY (static members and smart-query matches)."""
-    with state.contacts() as client:
-        rows = client.group_contacts(key, page_size=page_size)
+    with state.contacts() as client, resumable_listing():
+        rows = client.group_contacts(key, cursor, page_size=page_size)
         state.output.records(
             islice(rows, limit), CONTACT_COLUMNS, title=f"Group {key}", empty="no contacts"
         )
