@@ -93,3 +93,22 @@ def test_missing_token_says_how_to_set_it(run: Invoke) -> None:
     assert "--auth-token" in result.stderr
     assert "GO_HTTP_AUTH_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_user_and_password_in_urls_are_masked(run: Invoke) -> None:
+    env = {
+        "GO_HTTP_API_URL": "http://alice:hunter2-secret@api.example/api/v1/go",
+        "GO_HTTP_SEND_URL": "https://bob:pa55word@send.example/send",
+    }
+    table = run("config", "show", env=env)
+    assert table.exit_code == 0, table.output
+    as_json = run("config", "show", "--json", env=env)
+    for output in (table.stdout, as_json.stdout):
+        for secret in ("alice", "hunter2-secret", "bob", "pa55word"):
+            assert secret not in output
+    settings = json.loads(as_json.stdout)["settings"]
+    assert settings["api_url"]["value"] == "http://***@api.example/api/v1/go"
+    assert settings["send_url"]["value"] == "https://***@send.example/send"
+    derived = run("config", "show", "--json", env={"GO_HTTP_API_URL": env["GO_HTTP_API_URL"]})
+    send_url = json.loads(derived.stdout)["settings"]["send_url"]["value"]
+    assert send_url == "http://***@api.example/api/v1/go/http_api_nostream"

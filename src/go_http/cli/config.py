@@ -6,8 +6,12 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from go_http._operation import redact_url
 from go_http.cli.settings import SECRET_NAMES, SETTING_NAMES, mask
 from go_http.cli.state import CliState, output_options, pass_state
+
+#: Settings that are URLs, shown without any ``user:password@`` part.
+URL_NAMES = frozenset({"api_url", "send_url"})
 
 
 @click.group()
@@ -25,7 +29,8 @@ Example:
 @output_options
 @pass_state
 def show(state: CliState) -> None:
-    """Print each setting, where it comes from, and the config file used; tokens are masked."""
+    """Print each setting, where it comes from, and the config file used; tokens and any
+    user:password in the URLs are masked."""
     settings = state.settings
     shown: dict[str, dict[str, str | None]] = {}
     for name in SETTING_NAMES:
@@ -37,10 +42,11 @@ def show(state: CliState) -> None:
             value, source = settings.send_url, "derived from api_url"
         else:
             source = setting.source
-        shown[name] = {
-            "value": mask(value) if name in SECRET_NAMES else value,
-            "source": source,
-        }
+        if name in SECRET_NAMES:
+            value = mask(value)
+        elif name in URL_NAMES and value:
+            value = redact_url(value)  # a user:password@ in the URL is a secret too
+        shown[name] = {"value": value, "source": source}
     if state.output.json_mode:
         state.output.json(
             {
