@@ -37,6 +37,9 @@ outcomes, then re-raises; a second Ctrl-C abandons them (they are then ``unknown
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+import threading
 import time
 from collections.abc import (
     AsyncIterable,
@@ -47,12 +50,19 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from go_http._operation import Operation, ensure_json_object
-from go_http._retry import parse_retry_after
+from go_http._async_transport import AsyncTransport
+from go_http._operation import (
+    ApiRequest,
+    HttpResponse,
+    Operation,
+    ensure_json_object,
+    is_concurrency_limit,
+)
+from go_http._retry import RetryPolicy, RetryState, parse_retry_after
 from go_http._send_journal import SENDING, JournalError, SendJournal
 from go_http._send_pacing import ConcurrencyWindow, RatePacer
 from go_http.aio.send import AsyncHttpApiSender
@@ -443,17 +453,53 @@ def _check_arguments(sender: object, concurrency: object) -> None:
         raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
 
 
-def _async_twin(
+class _ThrottlingLeftToEngine(RetryPolicy):
+    """A :class:`RetryPolicy` that does not retry 429 and 403 "too many" answers: the
+    engine does, after shrinking its window and through its rate limit."""
+
+    __slots__ = ()
+
+    def start(self, request: ApiRequest) -> RetryState:
+        return _EngineRetryState(self, request)
+
+
+class _EngineRetryState(RetryState):
+    __slots__ = ()
+
+    def after_response(self, response: HttpResponse) -> float | None:
+        if response.status_code == 429 or is_concurrency_limit(response):
+            return None
+        return super().after_response(response)
+
+
+def _engine_retry(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` (the same retries, backoff and limits) with throttling left to the engine."""
+    return _ThrottlingLeftToEngine(**{f.name: getattr(policy, f.name) for f in fields(policy)})
+
+
+def _engine_sender(
     sender: HttpApiSender | AsyncHttpApiSender, connections: int
 ) -> AsyncHttpApiSender:
-    """A new async sender with the same conversation, credentials, URL, timeout and retry."""
+    """The async sender the engine sends with: the caller's conversation, credentials,
+    URL, timeout and retry policy, throttling left to the engine.
+
+    An :class:`AsyncHttpApiSender` lends its session (created now if it has none yet,
+    closed with it); for an :class:`HttpApiSender` a session of ``connections``
+    connections is made, closed by the twin's ``close()``.
+    """
+    session = None
+    if isinstance(sender, AsyncHttpApiSender):
+        if not isinstance(sender._transport, AsyncTransport):
+            return sender  # a stand-in transport (tests): used as it is
+        session = sender._transport._session()
     twin = AsyncHttpApiSender(
         sender.account_key,
         sender.conversation_key,
         sender.conversation_token,
         sender.api_url,
+        session=session,
         timeout=sender.timeout,
-        retry=sender.retry,
+        retry=_engine_retry(sender.retry),
     )
     twin._transport.connections = connections
     return twin
@@ -496,15 +542,11 @@ async def async_send_bulk(
     """
     _check_arguments(sender, concurrency)
     pacer = None if rate is None else RatePacer(rate, clock, sleep)
-    opened = (
-        None
-        if journal is None
-        else SendJournal(journal, sender.account_key, sender.conversation_key)
-    )
-    owned = isinstance(sender, HttpApiSender)
-    async_sender = _async_twin(sender, concurrency) if owned else sender
-    assert isinstance(async_sender, AsyncHttpApiSender)
+    async_sender = _engine_sender(sender, concurrency)
+    opened = None
     try:
+        if journal is not None:
+            opened = SendJournal(journal, sender.account_key, sender.conversation_key)
         engine = _BulkRun(
             async_sender,
             opened,
@@ -517,10 +559,11 @@ async def async_send_bulk(
         )
         return await engine.run(messages)
     finally:
-        if owned:
-            await async_sender.close()
+        # The run has ended every task it started, so nothing writes to the journal now.
         if opened is not None:
             opened.close()
+        if async_sender is not sender:
+            await async_sender.close()
 
 
 def send_bulk(
@@ -548,32 +591,90 @@ def send_bulk(
     if rate is not None:
         RatePacer(rate, clock, sleep)  # checks the rate before a loop is started
 
-    async def in_own_loop() -> BulkReport:
-        twin = _async_twin(sender, concurrency)
-        try:
-            return await async_send_bulk(
-                twin,
-                messages,
-                concurrency=concurrency,
-                rate=rate,
-                journal=journal,
-                progress=progress,
-                keep_outcomes=keep_outcomes,
-                resend_unknown=resend_unknown,
-                clock=clock,
-                sleep=sleep,
-            )
-        finally:
-            await twin.close()
+    main = async_send_bulk(
+        sender,
+        messages,
+        concurrency=concurrency,
+        rate=rate,
+        journal=journal,
+        progress=progress,
+        keep_outcomes=keep_outcomes,
+        resend_unknown=resend_unknown,
+        clock=clock,
+        sleep=sleep,
+    )
+    return _run_in_new_loop(main)
 
-    return _run_in_new_loop(in_own_loop())
+
+#: Whether ``asyncio.run`` turns the first Ctrl-C into a cancellation of the main task
+#: (Python 3.11+); before, the KeyboardInterrupt lands in the loop and every task is
+#: cancelled at once, requests in flight included.
+_RUN_CANCELS_ON_CTRL_C = sys.version_info >= (3, 11)
 
 
 def _run_in_new_loop(main: Coroutine[Any, Any, BulkReport]) -> BulkReport:
     """Run the engine in an event loop of its own: uvloop's where installed (the
-    ``async`` extra has it off Windows), as it costs about a fifth less CPU per message."""
+    ``async`` extra has it off Windows), as it costs about a fifth less CPU per message.
+
+    Ctrl-C behaves the same on every Python: the first cancels the run (requests in
+    flight are awaited and recorded), a second abandons them; then ``KeyboardInterrupt``.
+    """
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
+        new_loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+        if _RUN_CANCELS_ON_CTRL_C:
+            return asyncio.run(main)
+    else:
+        new_loop = uvloop.new_event_loop
+        if _RUN_CANCELS_ON_CTRL_C:
+            return uvloop.run(main)
+    return _run_cancelling_on_ctrl_c(main, new_loop)
+
+
+def _run_cancelling_on_ctrl_c(
+    main: Coroutine[Any, Any, BulkReport], new_loop: Callable[[], asyncio.AbstractEventLoop]
+) -> BulkReport:
+    """``asyncio.run`` as Python 3.11 does it, for Python 3.10: the first Ctrl-C cancels
+    ``main``, a second raises ``KeyboardInterrupt`` (then every task is cancelled)."""
+    loop = new_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        task = loop.create_task(main)
+        interrupts = 0
+
+        def on_ctrl_c(signum: int, frame: object) -> None:
+            nonlocal interrupts
+            interrupts += 1
+            if interrupts == 1 and not task.done():
+                loop.call_soon_threadsafe(task.cancel)
+                return
+            raise KeyboardInterrupt
+
+        ours = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        )
+        if ours:
+            signal.signal(signal.SIGINT, on_ctrl_c)
+        try:
+            return loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if interrupts:
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            if ours and signal.getsignal(signal.SIGINT) is on_ctrl_c:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+    finally:
+        try:
+            # After a second Ctrl-C the run is still ending: cancelled, it awaits its
+            # tasks and closes the journal.
+            left = asyncio.all_tasks(loop)
+            for leftover in left:
+                leftover.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
