@@ -44,7 +44,35 @@ def test_smart_group_lists_matching_contacts(go: Invoke) -> None:
 def test_group_update_needs_a_change(go: Invoke) -> None:
     result = go("groups", "update", "abc")
     assert result.exit_code == 2
-    assert "--name or --query" in result.stderr
+    assert "give --name, --query or --static" in result.stderr
+
+
+def test_smart_group_turns_static_and_back(go: Invoke) -> None:
+    go("contacts", "create", "--msisdn", "+27821110021", "--extra", "language=zu")
+    created = go("groups", "create", "Zulu", "--query", "extras-language:zu", "--json")
+    key = json.loads(created.stdout)["key"]
+    assert len(json_lines(go("groups", "contacts", key, "--json").stdout)) == 1
+
+    static = go("groups", "update", key, "--static", "--json")
+    assert static.exit_code == 0, static.output
+    assert json.loads(static.stdout)["query"] is None
+    assert json.loads(go("groups", "get", key, "--json").stdout)["query"] is None
+    assert json_lines(go("groups", "contacts", key, "--json").stdout) == []
+
+    smart = go("groups", "update", key, "--query", "extras-language:zu", "--json")
+    assert json.loads(smart.stdout)["query"] == "extras-language:zu"
+    assert len(json_lines(go("groups", "contacts", key, "--json").stdout)) == 1
+
+
+def test_empty_query_is_refused_with_the_way_to_a_static_group(go: Invoke) -> None:
+    key = json.loads(go("groups", "create", "Smart", "--query", "name:a", "--json").stdout)["key"]
+    emptied = go("groups", "update", key, "--query", "")
+    assert emptied.exit_code == 2
+    assert "use --static" in emptied.stderr
+    both = go("groups", "update", key, "--query", "name:b", "--static")
+    assert both.exit_code == 2
+    assert json.loads(go("groups", "get", key, "--json").stdout)["query"] == "name:a"
+    assert go("groups", "create", "Empty", "--query", " ").exit_code == 2
 
 
 def test_optout_set_get_count_delete(go: Invoke) -> None:

@@ -72,6 +72,8 @@ def create_group(state: CliState, name: str, query: str | None) -> None:
     """Create a group called NAME."""
     data: dict[str, str] = {"name": name}
     if query is not None:
+        if not query.strip():
+            raise click.UsageError("--query is empty: leave it out to create a static group")
         data["query"] = query
     with state.contacts() as client:
         state.output.record(client.create_group(data), title="Created group")
@@ -80,20 +82,39 @@ def create_group(state: CliState, name: str, query: str | None) -> None:
 @groups.command(
     "update",
     epilog="""\b
-Example:
+Examples:
   go-http groups update 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f --name "Volunteers 2026"
+  go-http groups update 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f --query extras-language:zu
+  go-http groups update 3d0c5a8e2f1b4c6d9e7f8a9b0c1d2e3f --static
 """,
 )
 @click.argument("key")
 @click.option("--name", help="New name.")
-@click.option("--query", help="New smart-group query.")
+@click.option("--query", help="New smart-group query (makes a static group smart).")
+@click.option(
+    "--static",
+    is_flag=True,
+    help="Drop the smart-group query: the group keeps only the contacts added to it.",
+)
 @output_options
 @pass_state
-def update_group(state: CliState, key: str, name: str | None, query: str | None) -> None:
-    """Change the name or query of group KEY."""
-    data = {field: value for field, value in (("name", name), ("query", query)) if value}
+def update_group(
+    state: CliState, key: str, name: str | None, query: str | None, static: bool
+) -> None:
+    """Change the name of group KEY, or make it smart (--query) or static (--static)."""
+    if static and query is not None:
+        raise click.UsageError("give --query (smart group) or --static, not both")
+    if query is not None and not query.strip():
+        raise click.UsageError("--query is empty: use --static to make the group static")
+    data: dict[str, str | None] = {}
+    if name:
+        data["name"] = name
+    if query is not None:
+        data["query"] = query
+    elif static:
+        data["query"] = None  # the wire protocol's way back to a static group
     if not data:
-        raise click.UsageError("nothing to update: give --name or --query")
+        raise click.UsageError("nothing to update: give --name, --query or --static")
     with state.contacts() as client:
         state.output.record(client.update_group(key, data), title="Updated group")
 
