@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import sqlite3
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from go_http.sandbox import conversation
 from go_http.sandbox.server import SandboxServer
 from go_http.sandbox.store import Store
 from go_http.testing import Sandbox
@@ -80,3 +84,27 @@ def test_a_server_that_cannot_bind_closes_the_database(
         Sandbox().start()
     assert len(closed) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unexpected_error_answers_500_and_keeps_the_connection(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_publish(request_data: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(conversation, "_publish", broken_publish)
+    with Sandbox() as sandbox:
+        url = urlsplit(f"{sandbox.send_url}/{sandbox.conversation_key}/messages.json")
+        token = f"{sandbox.account_key}:{sandbox.conversation_token}".encode()
+        headers = {"Authorization": f"Basic {base64.b64encode(token).decode()}"}
+        connection = http.client.HTTPConnection(url.netloc, timeout=10)
+        try:
+            for _ in range(2):  # the second request proves the connection stayed open
+                connection.request("PUT", url.path, body=b'{"to_addr": "+1"}', headers=headers)
+                response = connection.getresponse()
+                assert response.status == 500
+                assert b"The sandbox failed to handle this request." in response.read()
+        finally:
+            connection.close()
+    assert "Exception in ASGI application" not in caplog.text
+    assert "RuntimeError: a bug" in caplog.text

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from go_http.sandbox import account, contacts, conversation, extras, metrics, optouts
 from go_http.sandbox.config import SandboxConfig
 from go_http.sandbox.store import Store
-from go_http.sandbox.toolkit import Handler
+from go_http.sandbox.toolkit import LOG, Handler
 from go_http.sandbox.web import Sandbox, html_page
 
 #: Path prefix of every API, so the client's ``http://HOST:PORT/api/v1/go`` base works.
@@ -32,9 +34,46 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return html_page(status, "Not Found", "No resource matches this path.")
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
+def _server_error_page() -> Response:
     # Never a traceback on the wire; the server log has it.
     return html_page(500, "Internal Server Error", "The sandbox failed to handle this request.")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return _server_error_page()
+
+
+class ContainErrors:
+    """Answer an unexpected error with the 500 page and keep the connection open.
+
+    Starlette's own handler answers too but then re-raises, so uvicorn logs "Exception in
+    ASGI application" and drops the keep-alive connection.  A response already under way
+    (a stream) cannot be replaced: that error still propagates.
+
+    :param app: the ASGI app to guard.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            LOG.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            await _server_error_page()(scope, receive, send)
 
 
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
@@ -68,7 +107,9 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         _route(f"{API_PREFIX}/health/", extras.health),
     ]
     app = Starlette(
-        routes=routes, exception_handlers={404: _not_found, 405: _not_found, 500: _server_error}
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_found, 500: _server_error},
+        middleware=[Middleware(ContainErrors)],
     )
     # Exact routes: '/contacts' and '/contacts/' are different resources (spec §3).
     app.router.redirect_slashes = False
