@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,38 @@ def test_missing_address_column_is_named(go: Invoke, tmp_path: Path) -> None:
     result = go("send-bulk", str(people), "--message", "Hi")
     assert result.exit_code == 2
     assert "the recipients file has no address column (columns: phone, name)" in result.stderr
+
+
+def test_long_not_sent_table_is_capped_and_json_lists_all(
+    go: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import go_http.bulk
+
+    kept: list[object] = []
+    real_send_bulk = go_http.bulk.send_bulk
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        report = real_send_bulk(*args, **kwargs)
+        kept.append(report.outcomes)
+        return report
+
+    monkeypatch.setattr(go_http.bulk, "send_bulk", spy)
+    people = tmp_path / "people.csv"
+    rows = [f",Nobody {i}" for i in range(25)]  # no address: each one fails
+    people.write_text("\n".join(["msisdn,name", "+27826669101,Ann", *rows]) + "\n")
+
+    journal = tmp_path / "run.journal"
+    table = go("send-bulk", str(people), "--template", "Hi {name}", "--journal", str(journal))
+    assert table.exit_code == 6
+    assert table.stdout.count("failed") >= 20
+    assert f"... and 5 more not sent (--json lists them all; the journal {journal}" in " ".join(
+        table.stdout.split()
+    )
+    assert "Done: 1 sent, 0 skipped, 25 failed" in table.stdout
+
+    as_json = go("send-bulk", str(people), "--template", "Hi {name}", "--json")
+    summary = json.loads(as_json.stdout)
+    assert len(summary["not_sent"]) == 25
+    assert {row["status"] for row in summary["not_sent"]} == {"failed"}
+    # The engine kept no outcomes (memory stays flat): the CLI collected only the problems.
+    assert kept == [None, None]

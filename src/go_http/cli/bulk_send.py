@@ -27,6 +27,36 @@ from go_http.cli.state import CliState, output_options, pass_state
 
 #: Problems listed in the summary table (all of them are in the --json output).
 SHOWN_PROBLEMS = 20
+#: Outcome statuses listed as not sent.
+NOT_SENT_STATUSES = frozenset({"skipped", "failed", "unknown"})
+
+
+class NotSent:
+    """A ``progress`` callback keeping the recipients that were not sent to, as outcomes
+    arrive: the engine keeps none (``keep_outcomes=False``), so memory does not grow with
+    the number of recipients, only (with ``--json``) with the number of problems.
+
+    :param limit: keep at most this many rows (``None``: all); :attr:`count` counts all.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.rows: list[dict[str, Any]] = []
+        self.count = 0
+
+    def __call__(self, outcome: Any) -> None:
+        if outcome.status not in NOT_SENT_STATUSES:
+            return
+        self.count += 1
+        if self.limit is None or len(self.rows) < self.limit:
+            self.rows.append(
+                {
+                    "id": outcome.id,
+                    "to_addr": outcome.to_addr,
+                    "status": outcome.status,
+                    "reason": outcome.reason,
+                }
+            )
 
 
 @contextmanager
@@ -74,25 +104,20 @@ def summary_rows(report: Any) -> dict[str, int]:
     }
 
 
-def show_summary(state: CliState, report: Any, journal: str | None) -> None:
+def show_summary(state: CliState, report: Any, journal: str | None, not_sent: NotSent) -> None:
     """Print the counts and the recipients that were not sent to."""
     counts = summary_rows(report)
-    problems = [
-        {"id": o.id, "to_addr": o.to_addr, "status": o.status, "reason": o.reason}
-        for o in report.outcomes or []
-        if o.status in ("skipped", "failed", "unknown")
-    ]
     if state.output.json_mode:
-        state.output.json({**counts, "not_sent": problems})
+        state.output.json({**counts, "not_sent": not_sent.rows})
         return
-    if problems:
-        shown = problems[:SHOWN_PROBLEMS]
-        title = "Not sent" + (
-            f" (first {SHOWN_PROBLEMS} of {len(problems)}; --json lists all)"
-            if len(problems) > SHOWN_PROBLEMS
-            else ""
+    if not_sent.rows:
+        state.output.records(not_sent.rows, ("to_addr", "status", "reason"), title="Not sent")
+    hidden = not_sent.count - len(not_sent.rows)
+    if hidden:
+        where = "--json lists them all" + (
+            f"; the journal {journal} records every outcome" if journal else ""
         )
-        state.output.records(shown, ("to_addr", "status", "reason"), title=title)
+        state.output.console.print(f"... and {hidden} more not sent ({where})")
     line = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
     state.output.console.print(f"Done: {line}")
     if report.unknown:
@@ -179,7 +204,13 @@ def send_bulk(
     sender = state.sender()
     with ExitStack() as stack:
         stack.callback(sender.close)
-        progress = stack.enter_context(outcome_progress(total))
+        draw = stack.enter_context(outcome_progress(total))
+        not_sent = NotSent(None if state.output.json_mode else SHOWN_PROBLEMS)
+
+        def progress(outcome: Any) -> None:
+            not_sent(outcome)
+            draw(outcome)
+
         try:
             report = run_bulk(
                 sender,
@@ -188,6 +219,7 @@ def send_bulk(
                 rate=rate,
                 journal=journal,
                 progress=progress,
+                keep_outcomes=False,
                 resend_unknown=resend_unknown,
             )
         except KeyboardInterrupt:
@@ -198,7 +230,7 @@ def send_bulk(
             )
             click.echo(f"Error: interrupted; {hint}", err=True)
             raise click.exceptions.Exit(INTERRUPTED) from None
-    show_summary(state, report, journal)
+    show_summary(state, report, journal, not_sent)
     if report.failed or report.unknown:
         raise PartialFailure(
             f"{report.failed} failed and {report.unknown} unknown of {report.total} recipients"
