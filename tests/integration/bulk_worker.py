@@ -1,18 +1,23 @@
 """A bulk send in its own process, for the kill-and-resume tests.
 
 Usage: ``python bulk_worker.py '<json job>'``; the job has ``send_url``, ``account_key``,
-``conversation_key``, ``conversation_token``, ``journal``, ``count`` and ``concurrency``.
-It prints one ``outcome <status>`` line per outcome (flushed), then ``done`` and the
-report's counts as JSON, or ``interrupted`` after Ctrl-C.
+``conversation_key``, ``conversation_token``, ``journal``, ``count`` and ``concurrency``,
+and optionally ``python310_ctrl_c`` (run with the Ctrl-C handling used on Python 3.10)
+and ``hold`` (after the last message, block until a line arrives on stdin).
+It prints one ``outcome <status>`` line per outcome (flushed), ``input used up`` once the
+last message is read, then ``done`` and the report's counts as JSON, ``interrupted``
+after Ctrl-C, or ``refused <reason>`` when the journal cannot be used.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from typing import Any
 
-from go_http import HttpApiSender
-from go_http.bulk import MessageOutcome, send_bulk
+from go_http import HttpApiSender, bulk
+from go_http.bulk import JournalError, MessageOutcome, send_bulk
 
 
 def recipient(index: int) -> str:
@@ -27,7 +32,15 @@ def main() -> int:
         job["conversation_token"],
         api_url=job["send_url"],
     )
-    messages = ({"to_addr": recipient(i), "content": f"hello {i}"} for i in range(job["count"]))
+    if job.get("python310_ctrl_c"):
+        bulk._RUN_CANCELS_ON_CTRL_C = False
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(job["count"]):
+            yield {"to_addr": recipient(i), "content": f"hello {i}"}
+        print("input used up", flush=True)
+        if job.get("hold"):
+            sys.stdin.readline()
 
     def progress(outcome: MessageOutcome) -> None:
         print("outcome", outcome.status, flush=True)
@@ -35,7 +48,7 @@ def main() -> int:
     try:
         report = send_bulk(
             sender,
-            messages,
+            messages(),
             concurrency=job["concurrency"],
             journal=job["journal"],
             progress=progress,
@@ -44,6 +57,9 @@ def main() -> int:
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         return 130
+    except JournalError as exc:
+        print("refused", exc, flush=True)
+        return 1
     counts = {
         name: getattr(report, name)
         for name in ("sent", "skipped", "failed", "unknown", "already_done")

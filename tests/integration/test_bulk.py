@@ -174,7 +174,9 @@ def slow_sandbox() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def start_worker(account: SandboxAccount, journal: Path, count: int) -> subprocess.Popen[str]:
+def start_worker(
+    account: SandboxAccount, journal: Path, count: int, **options: object
+) -> subprocess.Popen[str]:
     job = {
         "send_url": account.send_url,
         "account_key": account.account_key,
@@ -183,9 +185,11 @@ def start_worker(account: SandboxAccount, journal: Path, count: int) -> subproce
         "journal": str(journal),
         "count": count,
         "concurrency": 6,
+        **options,
     }
     return subprocess.Popen(
         [sys.executable, str(WORKER), json.dumps(job)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -246,3 +250,54 @@ def test_stopped_send_resumes_without_duplicates_or_gaps(
     assert set(received) <= wanted
     assert sum(counts.values()) == count
     assert counts["failed"] == 0
+
+
+@pytest.fixture(scope="module")
+def slower_sandbox() -> Iterator[Sandbox]:
+    """A sandbox whose sends take 300 ms, so a Ctrl-C lands while they are in flight."""
+    with Sandbox(concurrency_limit=-1, request_delay=0.3) as sandbox:
+        yield sandbox
+
+
+def journal_counts(journal: Path) -> dict[str, int]:
+    with sqlite3.connect(journal) as db:
+        return dict(db.execute("SELECT status, COUNT(*) FROM messages GROUP BY status"))
+
+
+@pytest.mark.parametrize("python310_ctrl_c", [False, True], ids=["asyncio.run", "python3.10"])
+def test_ctrl_c_after_the_input_is_read_records_every_request_in_flight(
+    slower_sandbox: Sandbox, tmp_path: Path, python310_ctrl_c: bool
+) -> None:
+    account = slower_sandbox.add_account()
+    journal = tmp_path / "send.journal"
+    worker = start_worker(account, journal, 5, python310_ctrl_c=python310_ctrl_c)
+    assert worker.stdout is not None
+    for line in worker.stdout:
+        if line.strip() == "input used up":
+            worker.send_signal(signal.SIGINT)  # one Ctrl-C, with all five in flight
+            break
+    rest, _ = worker.communicate(timeout=30)
+    assert rest.splitlines()[-1] == "interrupted"
+    assert worker.returncode == 130
+    # The answers were awaited and recorded: nothing is left unknown.
+    assert journal_counts(journal) == {"sent": 5}
+    assert len(account.outbound_messages()) == 5
+
+
+def test_a_second_process_cannot_run_on_a_journal_in_use(
+    slower_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    account = slower_sandbox.add_account()
+    journal = tmp_path / "send.journal"
+    first = start_worker(account, journal, 5, hold=True)
+    assert first.stdout is not None
+    assert first.stdout.readline().strip() == "input used up"  # and holds the journal
+    second = start_worker(account, journal, 5)
+    out, _ = second.communicate(timeout=30)
+    assert out.startswith("refused "), out
+    assert "in use" in out
+    first_out, _ = first.communicate("go\n", timeout=30)
+    assert first_out.strip().splitlines()[-1].startswith("done ")
+    received = Counter(m["to_addr"] for m in account.outbound_messages())
+    assert len(received) == 5
+    assert set(received.values()) == {1}
