@@ -56,7 +56,7 @@ EXIT_CODE_TABLE: tuple[tuple[int, str], ...] = (
     (PARTIAL, "partial failure of a bulk command (some rows/recipients failed)"),
     (REFUSED, "refused by the server: opted out, invalid data, conflict"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
-    (CLOSED_PIPE, "stdout was closed by its reader (e.g. '| head'); nothing printed"),
+    (CLOSED_PIPE, "stdout closed by its reader (e.g. '| head'): stops with no error message"),
 )
 
 
