@@ -25,13 +25,34 @@ What happens to each message (its *outcome* status):
     the journal shows an earlier run sent or skipped it; it is not sent again.
 
 Only failures where the server provably did not act are retried (see
-:class:`go_http.RetryPolicy`); the conversation API's "Too many concurrent connections"
-(403) and 429 answers are never failures: the sender halves the number of requests in
-flight, waits, and tries the same message again, then creeps back up.
+:class:`go_http.RetryPolicy`: a connection that failed before the request went out is
+retried by the sender, with the policy's retries and backoff).  The conversation API's
+"Too many concurrent connections" (403) and 429 answers are never failures, and the
+engine, not the sender's retry policy, answers them, at once and without a limit on
+attempts: the number of requests in flight halves, the message waits (``Retry-After``,
+or the policy's backoff) and is tried again, through the rate limit like any request,
+and the limit creeps back up after successes.  While it waits, its journal row says
+``failed`` ("not sent yet"), so a crash then leaves it to be sent by a re-run; it is
+``sending`` only while a request for it is out.
 
-Ctrl-C (``KeyboardInterrupt`` / task cancellation) stops starting new sends, waits for
-the requests already sent to be answered (up to their timeout) and records their
-outcomes, then re-raises; a second Ctrl-C abandons them (they are then ``unknown``).
+At most ``concurrency`` messages are under way at once (in flight, waiting for a slot
+or waiting out a throttle), so memory stays flat and, after a ``SIGKILL``, at most
+``concurrency`` messages are ``unknown``.  ``rate`` limits requests, retries after a
+throttle included.
+
+Ctrl-C (``KeyboardInterrupt`` / task cancellation) stops the run: messages that are not
+out (waiting for a slot, for the rate limit or out a throttle) are dropped unsent, the
+requests already out are awaited (up to their timeout) and their outcomes recorded,
+then it re-raises, with nothing ``unknown``.  This holds wherever the Ctrl-C lands, also
+after the last message was read; :func:`send_bulk` gives Python 3.10 the same Ctrl-C
+handling as 3.11's ``asyncio.run``.  A second Ctrl-C (a second cancellation) abandons
+the requests in flight; their rows stay ``sending`` (``unknown`` to a re-run).  Either
+way every task of the run has ended before it returns and the journal is closed.
+
+A journal is used by one run at a time: a run holds an exclusive lock on
+``<journal>.lock`` (``flock``; ``msvcrt.locking`` on Windows) while it runs, and a second
+run on the same journal, in any process, is refused with :class:`JournalError` ("in
+use") before it sends anything.
 """
 
 from __future__ import annotations
@@ -478,20 +499,21 @@ def _engine_retry(policy: RetryPolicy) -> RetryPolicy:
 
 
 def _engine_sender(
-    sender: HttpApiSender | AsyncHttpApiSender, connections: int
+    sender: HttpApiSender | AsyncHttpApiSender, connections: int, lend_session: bool = True
 ) -> AsyncHttpApiSender:
     """The async sender the engine sends with: the caller's conversation, credentials,
     URL, timeout and retry policy, throttling left to the engine.
 
     An :class:`AsyncHttpApiSender` lends its session (created now if it has none yet,
-    closed with it); for an :class:`HttpApiSender` a session of ``connections``
-    connections is made, closed by the twin's ``close()``.
+    closed with it) unless ``lend_session`` is off; otherwise a session of
+    ``connections`` connections is made, closed by the twin's ``close()``.
     """
     session = None
     if isinstance(sender, AsyncHttpApiSender):
         if not isinstance(sender._transport, AsyncTransport):
             return sender  # a stand-in transport (tests): used as it is
-        session = sender._transport._session()
+        if lend_session:
+            session = sender._transport._session()
     twin = AsyncHttpApiSender(
         sender.account_key,
         sender.conversation_key,
@@ -522,13 +544,16 @@ async def async_send_bulk(
 
     :param sender: an :class:`HttpApiSender` (its credentials, URL, timeout and retry
         policy are used with an async session of this call's own) or an
-        :class:`AsyncHttpApiSender` (used as it is).
+        :class:`AsyncHttpApiSender` (the same, with its session).  Either way the retry
+        policy's retries of 429/403 "too many" answers are left to the engine.
     :param messages: an iterable or async iterable of dicts with ``to_addr``, ``content``
         and optionally ``session_event``, ``helper_metadata`` and ``id`` (default: the
         position in the input, so re-running the same input matches the journal).  It is
         read lazily, a few messages ahead of the sends.
-    :param int concurrency: the most requests in flight at once.
-    :param float rate: the most messages started per second (``None``: no limit).
+    :param int concurrency: the most requests in flight at once, and the most messages
+        under way (the in-flight limit shrinks while the server throttles).
+    :param float rate: the most requests started per second, retries after a throttle
+        included (``None``: no limit).
     :param journal: an SQLite file recording every outcome as it happens; re-running with
         it sends only what has not been sent (see the module documentation).
     :param progress: called with each :class:`MessageOutcome` as it happens.
@@ -537,7 +562,8 @@ async def async_send_bulk(
         (each may then reach its recipient twice).
     :param clock: the monotonic clock of the rate limit (tests pass a fake).
     :param sleep: how the engine waits, for the rate limit and throttling (tests pass a fake).
-    :raises JournalError: the journal belongs to another conversation or to another input.
+    :raises JournalError: the journal belongs to another conversation or to another
+        input, or another run is using it.
     :raises AuthenticationError: the credentials were refused (the run stops).
     """
     _check_arguments(sender, concurrency)
@@ -591,19 +617,27 @@ def send_bulk(
     if rate is not None:
         RatePacer(rate, clock, sleep)  # checks the rate before a loop is started
 
-    main = async_send_bulk(
-        sender,
-        messages,
-        concurrency=concurrency,
-        rate=rate,
-        journal=journal,
-        progress=progress,
-        keep_outcomes=keep_outcomes,
-        resend_unknown=resend_unknown,
-        clock=clock,
-        sleep=sleep,
-    )
-    return _run_in_new_loop(main)
+    async def in_own_loop() -> BulkReport:
+        # Never an AsyncHttpApiSender's own session: it would be bound to this loop.
+        twin = _engine_sender(sender, concurrency, lend_session=False)
+        try:
+            return await async_send_bulk(
+                twin,
+                messages,
+                concurrency=concurrency,
+                rate=rate,
+                journal=journal,
+                progress=progress,
+                keep_outcomes=keep_outcomes,
+                resend_unknown=resend_unknown,
+                clock=clock,
+                sleep=sleep,
+            )
+        finally:
+            if twin is not sender:
+                await twin.close()
+
+    return _run_in_new_loop(in_own_loop())
 
 
 #: Whether ``asyncio.run`` turns the first Ctrl-C into a cancellation of the main task

@@ -247,3 +247,13 @@ def test_the_engine_policy_keeps_retrying_connections_that_never_went_out() -> N
     assert state.after_response(HttpResponse(429, b"", "http://h/x")) is None
     assert state.after_failure(request_sent=False) == 0.5
     assert state.after_failure(request_sent=True) is None
+
+
+def test_blocking_send_bulk_leaves_an_async_senders_session_alone(
+    recorder: RecordingServer,  # noqa: F811
+) -> None:
+    throttled_then_ok(recorder)
+    sender = AsyncHttpApiSender("acc", "conv", "tok", api_url=recorder.url)
+    report = send_bulk(sender, messages(1), sleep=no_throttle_waits())
+    assert (report.sent, report.throttled) == (1, 3)
+    assert sender.session is None  # no session bound to send_bulk's loop, now closed
