@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from go_http._json import loads
 from go_http.exceptions import (
     ApiError,
     AuthenticationError,
@@ -103,7 +104,7 @@ class HttpResponse:
 
     def json(self) -> Any:
         """The body decoded as JSON."""
-        return json.loads(self.content)
+        return loads(self.content)
 
     @property
     def text(self) -> str:
