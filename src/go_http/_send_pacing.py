@@ -66,10 +66,16 @@ class ConcurrencyWindow:
         self._successes = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self) -> None:
-        """Wait for a free slot and take it."""
+    def take(self) -> bool:
+        """Take a free slot if there is one now, without waiting (nobody waits either)."""
         if self.in_flight < self.limit and not self._waiters:
             self.in_flight += 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Wait for a free slot and take it."""
+        if self.take():
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)

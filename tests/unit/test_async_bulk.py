@@ -291,3 +291,48 @@ def test_sync_send_bulk_checks_its_arguments() -> None:
         send_bulk(sender, [], rate=-1)
     with pytest.raises(TypeError, match="sender"):
         send_bulk(object(), [])  # type: ignore[arg-type]
+
+
+async def test_an_async_input_is_shared_by_the_senders_one_read_at_a_time() -> None:
+    sends = ScriptedSends()
+    reading = 0
+    overlapping_reads = 0
+
+    async def slow_source() -> Any:
+        nonlocal reading, overlapping_reads
+        for message in messages(50):
+            reading += 1
+            overlapping_reads = max(overlapping_reads, reading)
+            await asyncio.sleep(0)  # the next read is due while this one waits
+            reading -= 1
+            yield message
+
+    report = await async_send_bulk(scripted_sender(sends), slow_source(), concurrency=4)
+    assert (report.sent, report.failed) == (50, 0)
+    assert overlapping_reads == 1
+    assert sorted(sends.sent) == sorted(f"+27{i:04d}" for i in range(50))
+    assert report.outcomes is not None
+    assert sorted(int(o.id) for o in report.outcomes) == list(range(50))
+
+
+async def test_an_input_that_has_ended_is_not_read_again() -> None:
+    class Terminal:
+        """Like a terminal: asked again after end of input, it would wait for more."""
+
+        def __init__(self) -> None:
+            self.left = list(messages(3))
+            self.asked_after_end = 0
+
+        def __iter__(self) -> Terminal:
+            return self
+
+        def __next__(self) -> dict[str, Any]:
+            if self.left:
+                return self.left.pop(0)
+            self.asked_after_end += 1
+            raise StopIteration
+
+    source = Terminal()
+    report = await async_send_bulk(scripted_sender(ScriptedSends()), source, concurrency=5)
+    assert report.sent == 3
+    assert source.asked_after_end == 1
