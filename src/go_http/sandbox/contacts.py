@@ -311,11 +311,14 @@ def _create_contact(store: Store, account_key: str, changes: dict[str, Any]) -> 
     return contact
 
 
-@guarded(
-    lambda request: (
+def _collection_failure(request: Request) -> str:
+    """The toolkit's fixed 500 reason for a collection route (spec §3)."""
+    return (
         "Failed to create object." if request.method == "POST" else "Failed to retrieve objects."
     )
-)
+
+
+@guarded(_collection_failure)
 async def contacts_collection(request: Request) -> Response:
     """``GET|POST /contacts/``."""
     if request.method not in ("GET", "HEAD", "POST"):
@@ -424,11 +427,7 @@ def _create_group(store: Store, account_key: str, changes: dict[str, Any]) -> di
     return group
 
 
-@guarded(
-    lambda request: (
-        "Failed to create object." if request.method == "POST" else "Failed to retrieve objects."
-    )
-)
+@guarded(_collection_failure)
 async def groups_collection(request: Request) -> Response:
     """``GET|POST /groups/``."""
     if request.method not in ("GET", "HEAD", "POST"):
