@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import json
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -253,12 +254,19 @@ def _reason(template: str) -> Callable[[Request], str]:
 # -- contacts ------------------------------------------------------------------------------
 
 
+def _stored(
+    conn: sqlite3.Connection, table: str, account_key: str, key: str
+) -> dict[str, Any] | None:
+    """The account's stored object with this key, or ``None``."""
+    row = conn.execute(
+        f"SELECT data FROM {table} WHERE account_key = ? AND key = ?", (account_key, key)
+    ).fetchone()
+    return None if row is None else dict(json.loads(row["data"]))
+
+
 def _load(store: Store, table: str, account_key: str, key: str) -> dict[str, Any] | None:
     with store.read() as conn:
-        row = conn.execute(
-            f"SELECT data FROM {table} WHERE account_key = ? AND key = ?", (account_key, key)
-        ).fetchone()
-    return None if row is None else dict(json.loads(row["data"]))
+        return _stored(conn, table, account_key, key)
 
 
 def _lookup(store: Store, account_key: str, field: str, value: str) -> str | None:
@@ -345,12 +353,9 @@ def _update(
     store: Store, table: str, account_key: str, key: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     with store.write() as conn:
-        row = conn.execute(
-            f"SELECT data FROM {table} WHERE account_key = ? AND key = ?", (account_key, key)
-        ).fetchone()
-        if row is None:
+        current = _stored(conn, table, account_key, key)
+        if current is None:
             return None
-        current: dict[str, Any] = json.loads(row["data"])
         for field, value in changes.items():
             if field == "groups":
                 # PUT only ever adds memberships (spec §4.4).
@@ -365,13 +370,12 @@ def _update(
 
 def _delete(store: Store, table: str, account_key: str, key: str) -> dict[str, Any] | None:
     with store.write() as conn:
-        row = conn.execute(
-            f"SELECT data FROM {table} WHERE account_key = ? AND key = ?", (account_key, key)
-        ).fetchone()
-        if row is None:
-            return None
-        conn.execute(f"DELETE FROM {table} WHERE account_key = ? AND key = ?", (account_key, key))
-    return dict(json.loads(row["data"]))
+        deleted = _stored(conn, table, account_key, key)
+        if deleted is not None:
+            conn.execute(
+                f"DELETE FROM {table} WHERE account_key = ? AND key = ?", (account_key, key)
+            )
+    return deleted
 
 
 _ELEMENT_REASONS = {"GET": "retrieve", "HEAD": "retrieve", "PUT": "update", "DELETE": "delete"}
