@@ -7,7 +7,8 @@ they can never share a process.  Only stdlib and the public API that both versio
 ``go_http.bulk`` / ``go_http.aio`` modules for the variants only this repo has.
 
 Usage: ``python client_worker.py '<json job>'`` where the job names a ``task``
-(``probe``, ``send_seq``, ``send_bulk``, ``send_async_bulk``, ``walk``, ``walk_async``)
+(``probe``, ``send_seq``, ``send_bulk``, ``send_async_bulk``, ``send_aiohttp_only``,
+``walk``, ``walk_async``)
 and its parameters (``send_url``/``api_url``, ``count``, ``concurrency``, ``work_us``,
 ``trace_memory``, ``profile``).  The answer holds wall and CPU seconds of the measured part only
 (imports, client set-up and one warm-up request are outside it), the peak RSS growth
@@ -191,6 +192,53 @@ def send_async_bulk(job: Job) -> dict[str, Any]:
     return {**result, "items": count, "outcome": bulk_outcome(outcome, count)}
 
 
+def send_aiohttp_only(job: Job) -> dict[str, Any]:
+    """The floor under ``send_bulk``: the same sends with aiohttp alone, no go_http.
+
+    As ``send_bulk`` does: its own uvloop loop and session (so the connections are set up
+    inside the measured part), ``concurrency`` workers, a JSON body encoded and an answer
+    decoded per message, the same timeouts.  Nothing else: no validation, retries,
+    outcomes or opt-out handling.
+    """
+    import base64
+
+    import aiohttp
+    import uvloop
+
+    count = job["count"]
+    messages = bulk_messages(count)
+    url = f"{job['send_url']}/{CONVERSATION_KEY}/messages.json"
+    credentials = base64.b64encode(f"{ACCOUNT_KEY}:{CONVERSATION_TOKEN}".encode()).decode()
+    headers = {
+        "Authorization": f"Basic {credentials}",
+        "Content-Type": "application/json; charset=utf-8",
+    }
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=30)
+
+    async def run() -> int:
+        connector = aiohttp.TCPConnector(limit=job["concurrency"])
+        async with aiohttp.ClientSession(connector=connector) as session:
+            pending = iter(messages)
+            sent = 0
+
+            async def worker() -> None:
+                nonlocal sent
+                for message in pending:
+                    body = json.dumps(message).encode()
+                    async with session.put(url, data=body, headers=headers, timeout=timeout) as r:
+                        if r.status == 200 and "message_id" in json.loads(await r.read()):
+                            sent += 1
+
+            await asyncio.gather(*(worker() for _ in range(job["concurrency"])))
+            return sent
+
+    with measurement(job) as measured:
+        sent = uvloop.run(run())
+    if sent != count:
+        raise SystemExit(f"aiohttp alone sent {sent} of {count} messages")
+    return {**measured.result, "items": count}
+
+
 def walk(job: Job) -> dict[str, Any]:
     work = busy_work(job.get("work_us", 0))
     spin = job.get("work_us", 0) > 0
@@ -247,6 +295,9 @@ def probe(job: Job) -> dict[str, Any]:
             and hasattr(aio, "AsyncHttpApiSender")
         ),
         "walk_async": aio is not None and hasattr(aio, "AsyncContactsApiClient"),
+        "send_aiohttp_only": all(
+            optional_module(name) is not None for name in ("aiohttp", "uvloop")
+        ),
     }
     modules = {}
     for name in ("account", "contacts", "metrics", "optouts", "send"):
@@ -270,6 +321,7 @@ TASKS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "send_seq": send_seq,
     "send_bulk": send_bulk,
     "send_async_bulk": send_async_bulk,
+    "send_aiohttp_only": send_aiohttp_only,
     "walk": walk,
     "walk_async": walk_async,
 }

@@ -92,6 +92,10 @@ def send_scenario(latency_ms: int, sequential: int, bulk: int) -> Scenario:
                     "ours", "send_async_bulk", bulk, target_ratio=bulk_target,
                     cpu_target_per_1000=BULK_CPU_TARGET_PER_1000,
                     params={"concurrency": BULK_CONCURRENCY}),
+            Variant("aiohttp-only",
+                    f"reference: aiohttp alone, {BULK_CONCURRENCY} workers, no go_http",
+                    "ours", "send_aiohttp_only", bulk,
+                    params={"concurrency": BULK_CONCURRENCY}),
         ),
     )  # fmt: skip
 

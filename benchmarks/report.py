@@ -118,6 +118,10 @@ def number(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+#: The reference variant: the same sends with aiohttp alone (see ``client_worker.py``).
+FLOOR_VARIANT = "aiohttp-only"
+
+
 def mark(passed: bool | None) -> str:
     return "" if passed is None else (" **PASS**" if passed else " **FAIL**")
 
@@ -158,10 +162,29 @@ def scenario_table(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
         for variant in scenario.variants
         for error in summary[variant.key].get("errors", [])
     ]
+    lines += overhead_lines(scenario, summary)
     if failures:
         lines += ["", "Failed runs (left out of the medians):", ""]
         lines += [f"- `{failure}`" for failure in failures]
     return [*lines, ""]
+
+
+def overhead_lines(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
+    """What go_http's bulk engine costs over aiohttp alone (the reference row), if both ran."""
+    floor = summary.get(FLOOR_VARIANT, {})
+    if not floor.get("runs_ok"):
+        return []
+    lines = []
+    for variant in scenario.variants:
+        row = summary[variant.key]
+        if variant.task not in ("send_bulk", "send_async_bulk") or not row.get("runs_ok"):
+            continue
+        extra = row["cpu_s_per_1000"] - floor["cpu_s_per_1000"]
+        lines.append(
+            f"- `{variant.task}` costs {extra:+.3f} client CPU s per 1k messages over aiohttp "
+            f"alone ({extra * 1000:+.0f} us per message)."
+        )
+    return ["", *lines] if lines else []
 
 
 def ratio_text(row: dict[str, Any]) -> str:

@@ -29,6 +29,8 @@ T = TypeVar("T")
 
 #: Connections kept per session unless the caller says otherwise.
 DEFAULT_CONNECTIONS = 100
+#: How many request URLs a transport keeps parsed.
+_KEPT_URLS = 64
 
 
 def async_network_failure(
@@ -71,6 +73,7 @@ class AsyncTransport:
         "_owns_session",
         "_proxies",
         "_secrets",
+        "_targets",
         "_timeout",
         "connections",
         "retry",
@@ -101,6 +104,7 @@ class AsyncTransport:
         self.sleep = sleep
         self.connections = connections
         self._proxies: dict[str, str | None] = {}
+        self._targets: dict[str, tuple[URL, str | None]] = {}
 
     def __repr__(self) -> str:
         return f"<AsyncTransport timeout={self._timeout!r} retry={self.retry!r}>"
@@ -117,18 +121,28 @@ class AsyncTransport:
             session, self.session = self.session, None
             await session.close()
 
-    async def run(self, operation: Operation[T], base_url: str) -> T:
-        """Send the operation's request (retrying per policy) and return its result."""
-        request = operation.request
-        url = request.url(base_url)
-        # The URL is already percent-encoded; yarl must not decode ``%2B`` back to ``+``.
-        target = URL(url, encoded=True)
-        data = request.body_bytes()
-        session = self._session()
+    def _target(self, url: str, base_url: str) -> tuple[URL, str | None]:
+        """The yarl URL of ``url`` and the proxy to reach it through, kept for the next
+        request to it (a bulk send asks for the same URL every time, and aiohttp caches
+        what it works out on the URL object)."""
         if base_url not in self._proxies:
             # Read from the environment once per base URL, as the sync session does.
             self._proxies[base_url] = environment_proxy(base_url)
         proxy = self._proxies[base_url]
+        # The URL is already percent-encoded; yarl must not decode ``%2B`` back to ``+``.
+        target = (URL(url, encoded=True), proxy)
+        if len(self._targets) >= _KEPT_URLS:
+            self._targets.clear()  # paging asks for a new URL per page: keep a few only
+        self._targets[url] = target
+        return target
+
+    async def run(self, operation: Operation[T], base_url: str) -> T:
+        """Send the operation's request (retrying per policy) and return its result."""
+        request = operation.request
+        url = request.url(base_url)
+        target, proxy = self._targets.get(url) or self._target(url, base_url)
+        data = request.body_bytes()
+        session = self._session()
         state = self.retry.start(request)
         while True:
             try:

@@ -135,6 +135,17 @@ async def test_async_listings_request_like_sync(recorder: RecordingServer) -> No
     assert recorder.requests[1].path.endswith("groups/?max_results=1000&cursor=c%2B1")
 
 
+async def test_many_different_urls_each_reach_their_own_path(recorder: RecordingServer) -> None:
+    # More distinct URLs than the transport keeps parsed, then the first ones again: each
+    # request still goes to its own path (the kept URLs are dropped, never mixed up).
+    keys = [f"k+{index}" for index in range(70)]
+    async with AsyncContactsApiClient(TOKEN, api_url=recorder.url) as client:
+        for key in [*keys, *keys[:3]]:
+            await client.get_contact(key)
+    paths = [request.path.rsplit("/", 1)[-1] for request in recorder.requests]
+    assert paths == [f"k%2B{index}" for index in [*range(70), 0, 1, 2]]
+
+
 ERROR_ANSWERS = [
     Answer(400, {"status_code": 400, "reason": "bad thing"}),
     Answer(401, b"Unauthorized"),
