@@ -120,6 +120,8 @@ def number(value: float | None, digits: int = 2) -> str:
 
 #: The reference variant: the same sends with aiohttp alone (see ``client_worker.py``).
 FLOOR_VARIANT = "aiohttp-only"
+#: The bulk worker tasks and the functions they measure.
+BULK_FUNCTIONS = {"send_bulk": "send_bulk", "send_async_bulk": "async_send_bulk"}
 
 
 def mark(passed: bool | None) -> str:
@@ -177,11 +179,12 @@ def overhead_lines(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
     lines = []
     for variant in scenario.variants:
         row = summary[variant.key]
-        if variant.task not in ("send_bulk", "send_async_bulk") or not row.get("runs_ok"):
+        function = BULK_FUNCTIONS.get(variant.task)
+        if function is None or not row.get("runs_ok"):
             continue
         extra = row["cpu_s_per_1000"] - floor["cpu_s_per_1000"]
         lines.append(
-            f"- `{variant.task}` costs {extra:+.3f} client CPU s per 1k messages over aiohttp "
+            f"- `{function}` costs {extra:+.3f} client CPU s per 1k messages over aiohttp "
             f"alone ({extra * 1000:+.0f} us per message)."
         )
     return ["", *lines] if lines else []
