@@ -112,3 +112,100 @@ def test_user_and_password_in_urls_are_masked(run: Invoke) -> None:
     derived = run("config", "show", "--json", env={"GO_HTTP_API_URL": env["GO_HTTP_API_URL"]})
     send_url = json.loads(derived.stdout)["settings"]["send_url"]["value"]
     assert send_url == "http://***@api.example/api/v1/go/http_api_nostream"
+
+
+COMMENTED = """\
+# shared settings for the team
+[default]
+api_url = http://file.example/api/v1/go
+# the token rotates monthly
+auth_token = old-token-0000000
+
+[staging]
+account_key = staging-account
+"""
+
+
+def test_set_changes_one_setting_and_keeps_comments_and_other_profiles(
+    run: Invoke, isolated_env: Path
+) -> None:
+    path = isolated_env / "go-http.ini"
+    path.write_text(COMMENTED, encoding="utf-8")
+    result = run("--config", str(path), "config", "set", "auth_token", "new-token-1234567")
+    assert result.exit_code == 0, result.output
+    assert "new-token-1234567" not in result.output  # shown masked
+    assert "****67" in result.stdout
+    assert path.read_text(encoding="utf-8") == COMMENTED.replace(
+        "old-token-0000000", "new-token-1234567"
+    )
+    staged = run("--config", str(path), "--profile", "staging", "config", "set", "api-url",
+                 "http://staging.example/api/v1/go")  # fmt: skip
+    assert staged.exit_code == 0, staged.output
+    shown = show(run, "--config", str(path), "--profile", "staging")["settings"]
+    assert isinstance(shown, dict)
+    assert shown["api_url"]["value"] == "http://staging.example/api/v1/go"
+    assert shown["account_key"]["value"] == "staging-account"
+    assert "# the token rotates monthly" in path.read_text(encoding="utf-8")
+
+
+def test_set_creates_a_private_file_and_unset_removes_the_setting(
+    run: Invoke, isolated_env: Path
+) -> None:
+    result = run("config", "set", "account_key", "acc-1", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    path = Path(answer["config_file"])
+    assert path == isolated_env / "xdg" / "go-http" / "config.ini"
+    assert answer["changed"] is True
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert show(run)["settings"]["account_key"]["value"] == "acc-1"  # type: ignore[index]
+    removed = run("config", "unset", "account_key", "--json")
+    assert json.loads(removed.stdout)["changed"] is True
+    again = run("config", "unset", "account_key", "--json")
+    assert json.loads(again.stdout)["changed"] is False
+    assert show(run)["settings"]["account_key"]["value"] is None  # type: ignore[index]
+
+
+def test_a_token_left_out_is_read_from_the_input_not_the_command_line(
+    run: Invoke, isolated_env: Path
+) -> None:
+    result = run("config", "set", "conversation_token", input="piped-secret-987654\n")
+    assert result.exit_code == 0, result.output
+    assert "piped-secret-987654" not in result.output
+    path = isolated_env / "xdg" / "go-http" / "config.ini"
+    assert "conversation_token = piped-secret-987654" in path.read_text(encoding="utf-8")
+
+
+def test_bad_values_are_refused_without_echoing_them_and_change_nothing(
+    run: Invoke, isolated_env: Path
+) -> None:
+    path = isolated_env / "go-http.ini"
+    path.write_text(COMMENTED, encoding="utf-8")
+    cases = [
+        (("auth_token", "secret with-space"), "auth_token must be a non-empty value"),
+        (("auth_token",), "auth_token must be a non-empty value"),  # empty input
+        (("api_url", "ftp://user:pw-secret@host/x"), "api_url must be an http:// or https://"),
+        (("colour", "blue"), "'colour' is not a setting"),
+    ]
+    for args, message in cases:
+        result = run("--config", str(path), "config", "set", *args, input="\n")
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr
+        assert "secret" not in result.stderr
+    assert path.read_text(encoding="utf-8") == COMMENTED
+
+
+def test_a_broken_config_file_is_not_overwritten(run: Invoke, isolated_env: Path) -> None:
+    path = isolated_env / "go-http.ini"
+    path.write_text("api_url = no section header\n", encoding="utf-8")
+    result = run("--config", str(path), "config", "set", "account_key", "acc")
+    assert result.exit_code == 2
+    assert f"cannot read config file {path}" in result.stderr
+    assert path.read_text(encoding="utf-8") == "api_url = no section header\n"
+
+
+def test_set_says_when_the_environment_overrides_the_file(run: Invoke, isolated_env: Path) -> None:
+    env = {"GO_HTTP_API_URL": "http://env.example/api"}
+    result = run("config", "set", "api_url", "http://file.example/api", env=env)
+    assert result.exit_code == 0, result.output
+    assert "GO_HTTP_API_URL takes precedence over the config file" in result.stderr

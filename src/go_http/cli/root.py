@@ -28,7 +28,8 @@ Start here:
 
 Settings come from flags, then GO_HTTP_* environment variables, then a profile of
 the config file (INI; --config / GO_HTTP_CONFIG, default shown by 'go-http config
-show'). 'go-http config show' prints the active settings with secrets masked.
+show'). 'go-http config show' prints the active settings with secrets masked;
+'go-http config set NAME [VALUE]' stores one (asking for tokens without echo).
 
 {_EXIT_CODES_HELP}
 """

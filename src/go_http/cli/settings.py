@@ -68,6 +68,26 @@ class SettingsError(click.ClickException):
     exit_code = 2
 
 
+#: Settings that are URLs.
+URL_NAMES = frozenset({"api_url", "send_url"})
+
+
+def check_setting(name: str, value: str) -> str:
+    """A value fit to be stored for a setting (the value itself is never in the error:
+    it may be a token, or a URL with a password in it).
+
+    :raises SettingsError: it is empty, has spaces or control characters (a line break
+        would end the value in the config file), or, for a URL, is not http(s).
+    """
+    if not value or not value.isprintable() or any(char.isspace() for char in value):
+        raise SettingsError(
+            f"{name} must be a non-empty value without spaces, line breaks or control characters"
+        )
+    if name in URL_NAMES and not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http:// or https:// URL")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One resolved setting.
@@ -161,6 +181,24 @@ def read_profile(path: Path, profile: str, explicit: bool) -> tuple[dict[str, st
     return section, True
 
 
+def config_location(
+    config: str | None, profile: str | None, environ: Mapping[str, str] | None = None
+) -> tuple[Path, str, bool]:
+    """The config file and profile to use, and whether the user named either.
+
+    :param str config: ``--config`` (or ``None``); else ``GO_HTTP_CONFIG``, else the
+        per-user file.
+    :param str profile: ``--profile`` (or ``None``); else ``GO_HTTP_PROFILE``, else
+        ``default``.
+    :param environ: the environment (default ``os.environ``).
+    """
+    env = os.environ if environ is None else environ
+    config = config or env.get(CONFIG_ENV) or None
+    profile = profile or env.get(PROFILE_ENV) or None
+    path = Path(config).expanduser() if config else default_config_path()
+    return path, profile or DEFAULT_PROFILE, bool(config or profile)
+
+
 def resolve_settings(
     flags: Mapping[str, str | None],
     config: str | None,
@@ -176,11 +214,8 @@ def resolve_settings(
     :raises SettingsError: the config file or profile cannot be used.
     """
     env = os.environ if environ is None else environ
-    config = config or env.get(CONFIG_ENV) or None
-    profile = profile or env.get(PROFILE_ENV) or None
-    path = Path(config).expanduser() if config else default_config_path()
-    chosen = profile or DEFAULT_PROFILE
-    from_file, found = read_profile(path, chosen, explicit=bool(config or profile))
+    path, chosen, explicit = config_location(config, profile, env)
+    from_file, found = read_profile(path, chosen, explicit)
     values: dict[str, Setting] = {}
     for name in SETTING_NAMES:
         if flags.get(name):
