@@ -122,8 +122,9 @@ def set_setting(state: CliState, name: str, value: str | None) -> None:
 @config.command(
     "unset",
     epilog="""\b
-Example:
-  go-http --profile staging config unset send_url
+Examples:
+  go-http config unset send_url
+  go-http --profile staging config unset auth_token
 """,
 )
 @setting_argument
