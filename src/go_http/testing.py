@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from go_http.sandbox.server import SandboxServer
@@ -73,6 +74,19 @@ class SandboxAccount:
     def outbound_messages(self) -> list[dict[str, Any]]:
         """The messages this account has sent so far, oldest first (§1.7 objects)."""
         found: list[dict[str, Any]] = self._call("GET", "outbound")
+        return found
+
+    def events(self, conversation_key: str | None = None) -> list[dict[str, Any]]:
+        """The events of this account's messages, oldest first (§1.10 objects).
+
+        The sandbox acknowledges every send and reply with one ``ack``.  Each event has
+        a sandbox-only ``push`` key added: ``{"status": …, "error": …}``, where status
+        is ``pending``, ``delivered``, ``failed``, ``ignored`` or ``no_url``.
+
+        :param str conversation_key: only this conversation's events (default: all).
+        """
+        query = f"?{urlencode({'conversation_key': conversation_key})}" if conversation_key else ""
+        found: list[dict[str, Any]] = self._call("GET", f"events{query}")
         return found
 
     def inject_inbound(

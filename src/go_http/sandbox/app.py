@@ -104,6 +104,7 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         _route(f"{API_PREFIX}/api/{{rest:path}}", account.rpc_endpoint),
         _route(f"{API_PREFIX}/_sandbox/inbound", extras.inbound_route),
         _route(f"{API_PREFIX}/_sandbox/outbound", extras.outbound_endpoint),
+        _route(f"{API_PREFIX}/_sandbox/events", extras.events_endpoint),
         _route(f"{API_PREFIX}/health/", extras.health),
     ]
     app = Starlette(

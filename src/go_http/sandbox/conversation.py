@@ -1,4 +1,7 @@
-"""Conversation HTTP API (spec §1): ``PUT messages.json`` and ``PUT metrics.json``."""
+"""Conversation HTTP API (spec §1): ``PUT messages.json`` and ``PUT metrics.json``.
+
+Every accepted send or reply is stored with its ``ack`` event (§1.10) in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,10 @@ from starlette.responses import PlainTextResponse, Response
 
 from go_http._protocol import AGGREGATORS, SESSION_EVENTS, new_key, vumi_timestamp
 from go_http.sandbox import metrics
+from go_http.sandbox.events import ack_event, store_event
+from go_http.sandbox.push_settings import PushSettings, read_settings
 from go_http.sandbox.pyrepr import py2_repr
+from go_http.sandbox.store import CONVERSATION_TYPE
 from go_http.sandbox.web import (
     BodyTooLarge,
     InvalidJson,
@@ -29,8 +35,6 @@ from go_http.sandbox.web import (
     read_body,
     sandbox_of,
 )
-
-CONVERSATION_TYPE = "http_api_nostream"
 
 
 class ConversationError(Exception):
@@ -278,12 +282,32 @@ def reply_message(
     return message
 
 
-def _publish(request_data: tuple[Any, ConversationAuth, dict[str, Any]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Published:
+    """An accepted send or reply: the message, its ``ack``, and where the ack goes.
+
+    :ivar dict message: the §1.7 message (the response body).
+    :ivar dict ack: its §1.10 ``ack`` event.
+    :ivar str event_url: the conversation's push target for it (``None``: not pushed).
+    """
+
+    message: dict[str, Any]
+    ack: dict[str, Any]
+    event_url: str | None
+
+
+def _publish(request_data: tuple[Any, ConversationAuth, dict[str, Any]]) -> Published:
     store, auth, payload = request_data
+    # The message and its ack are one transaction: both are stored, or neither.
     with store.write() as conn:
         if payload.get("in_reply_to"):
-            return reply_message(conn, auth, payload)
-        return send_message(conn, auth, payload)
+            message = reply_message(conn, auth, payload)
+        else:
+            message = send_message(conn, auth, payload)
+        ack = ack_event(message)
+        settings = read_settings(conn, auth.account_key, auth.conversation_key)
+        event_url = store_event(conn, ack, settings or PushSettings())
+    return Published(message, ack, event_url)
 
 
 # -- metrics.json -------------------------------------------------------------------------
@@ -371,10 +395,10 @@ async def _guarded(request: Request, kind: str) -> Response:
                 return failure("Invalid Message")
             async with gate.queue(auth.account_key):
                 await _hold(request)
-                message = await run_in_threadpool(_publish, (store, auth, payload))
+                published = await run_in_threadpool(_publish, (store, auth, payload))
         except ConversationError as exc:
             return failure(exc.reason, exc.status)
-    return json_response(message)
+    return json_response(published.message)
 
 
 async def messages_endpoint(request: Request) -> Response:

@@ -1,5 +1,5 @@
-"""Sandbox-only routes (not part of the Vumi Go protocol): health, inbound injection and
-the outbound log, so that tests can exercise replies and see what was "sent"."""
+"""Sandbox-only routes (not part of the Vumi Go protocol): health, inbound injection, the
+outbound log and the events, so that tests can exercise replies and see what was "sent"."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from go_http._protocol import SESSION_EVENTS
-from go_http.sandbox.conversation import (
-    CONVERSATION_TYPE,
-    go_metadata,
-    store_message,
-    user_message,
-)
-from go_http.sandbox.store import DEFAULT_CHANNEL
+from go_http.sandbox.conversation import go_metadata, store_message, user_message
+from go_http.sandbox.events import OFFLINE_TRANSPORT, list_events
+from go_http.sandbox.store import CONVERSATION_TYPE, DEFAULT_CHANNEL
 from go_http.sandbox.toolkit import (
     Handler,
     ToolkitError,
@@ -57,7 +53,7 @@ def _inject(args: tuple[Any, str, dict[str, Any]]) -> dict[str, Any]:
             to_addr_type=payload.get("to_addr_type", "msisdn"),
             content=payload.get("content"),
             session_event=payload.get("session_event"),
-            transport_name="sandbox_transport",
+            transport_name=OFFLINE_TRANSPORT,
             transport_type="sms",
             routing_metadata={
                 "endpoint_name": "default",
@@ -146,6 +142,19 @@ def _message_list(direction: str) -> Handler:
 outbound_endpoint = _message_list("outbound")
 #: ``GET /_sandbox/inbound``: the account's injected inbound messages, oldest first.
 inbound_list_endpoint = _message_list("inbound")
+
+
+@guarded(lambda request: "Failed to retrieve events.")
+async def events_endpoint(request: Request) -> Response:
+    """``GET /_sandbox/events[?conversation_key=…]``: the account's events (the ``ack`` of
+    every send and reply), oldest first, each with ``push: {status, error}`` added."""
+    if request.method not in ("GET", "HEAD"):
+        return method_not_allowed()
+    account_key = await owner(request)
+    conversation_key = query_value(request, "conversation_key") or None
+    store = sandbox_of(request).store
+    found = await run_in_threadpool(list_events, store, account_key, conversation_key)
+    return json_response(found)
 
 
 async def inbound_route(request: Request) -> Response:

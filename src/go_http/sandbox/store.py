@@ -4,6 +4,9 @@ One connection is shared by all threads and guarded by a lock: SQLite serialises
 anyway, and a single connection makes ``:memory:`` databases work across threads.  Every
 write runs in one ``BEGIN IMMEDIATE`` transaction, so a failed request changes nothing, and
 ``synchronous=FULL`` with WAL makes an acknowledged write survive a SIGKILL.
+
+Tables are created with ``IF NOT EXISTS`` on every open, so a file written by an older
+version gains the newer tables (``events``) and keeps working.
 """
 
 from __future__ import annotations
@@ -70,6 +73,17 @@ CREATE TABLE IF NOT EXISTS messages (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages (account_key, direction, seq);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    account_key TEXT NOT NULL,
+    conversation_key TEXT,
+    user_message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    push_status TEXT NOT NULL,
+    push_error TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_account ON events (account_key, seq);
 CREATE TABLE IF NOT EXISTS contacts (
     key TEXT PRIMARY KEY,
     account_key TEXT NOT NULL,
@@ -101,6 +115,8 @@ CREATE TABLE IF NOT EXISTS metric_samples (
 CREATE INDEX IF NOT EXISTS samples_by_name ON metric_samples (account_key, name, ts);
 """
 
+#: The type of the sandbox's conversations, and the key of their API config block.
+CONVERSATION_TYPE = "http_api_nostream"
 #: The channel every ready-made account holds (pool, tag).
 DEFAULT_CHANNEL = ("longcode", "10080")
 #: A second channel, routed through the ready-made router.
@@ -264,14 +280,14 @@ class Store:
             found = conn.execute(
                 "SELECT key FROM conversations WHERE account_key = ? AND type = ? "
                 "AND archived = 0 ORDER BY rowid LIMIT 1",
-                (account_key, "http_api_nostream"),
+                (account_key, CONVERSATION_TYPE),
             ).fetchone()
             conversation_key = str(found["key"]) if found else new_key()
         conv = conn.execute(
             "SELECT account_key, config FROM conversations WHERE key = ?", (conversation_key,)
         ).fetchone()
         if conv is None:
-            config = {"http_api_nostream": {"api_tokens": [conversation_token]}}
+            config = {CONVERSATION_TYPE: {"api_tokens": [conversation_token]}}
             conn.execute(
                 "INSERT INTO conversations (key, account_key, type, name, description, status,"
                 " config) VALUES (?, ?, 'http_api_nostream', 'Sandbox HTTP API',"
@@ -282,7 +298,7 @@ class Store:
             raise CredentialConflict("that conversation key belongs to another account")
         else:
             config = json.loads(conv["config"])
-            block = config.setdefault("http_api_nostream", {})
+            block = config.setdefault(CONVERSATION_TYPE, {})
             tokens = block.setdefault("api_tokens", [])
             if conversation_token not in tokens:
                 tokens.append(conversation_token)
