@@ -13,21 +13,31 @@ pytest run: it imports the server (starlette, uvicorn) only when a sandbox start
 
 from __future__ import annotations
 
+import enum
 import json
 import shutil
 import tempfile
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 if TYPE_CHECKING:
     from go_http.sandbox.server import SandboxServer
     from go_http.sandbox.store import Credentials
 
 __all__ = ["Sandbox", "SandboxAccount", "go_sandbox", "go_sandbox_server"]
+
+
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+#: "Leave this setting as it is" (the default of :meth:`SandboxAccount.set_push`).
+KEEP = _Keep.KEEP
 
 
 class SandboxAccount:
@@ -88,6 +98,58 @@ class SandboxAccount:
         query = f"?{urlencode({'conversation_key': conversation_key})}" if conversation_key else ""
         found: list[dict[str, Any]] = self._call("GET", f"events{query}")
         return found
+
+    def push_settings(self, conversation_key: str | None = None) -> dict[str, Any]:
+        """Where the conversation pushes inbound messages and events (spec §1.11).
+
+        :param str conversation_key: the conversation (default the ready-made one).
+        :returns: ``{"push_message_url", "push_event_url", "ignore_messages",
+            "ignore_events"}``.
+        """
+        found: dict[str, Any] = self._call("GET", self._push_path(conversation_key))
+        return found
+
+    def set_push(
+        self,
+        *,
+        push_message_url: str | _Keep | None = KEEP,
+        push_event_url: str | _Keep | None = KEEP,
+        ignore_messages: bool | _Keep = KEEP,
+        ignore_events: bool | _Keep = KEEP,
+        conversation_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Change where the conversation pushes; settings not given are kept.
+
+        Inbound messages (:meth:`inject_inbound`) are POSTed to ``push_message_url`` and the
+        ``ack`` of every send or reply to ``push_event_url`` (``None`` clears a URL), unless
+        ``ignore_messages`` / ``ignore_events``.  ``user:password@`` in a URL is sent as
+        Basic auth.
+
+        :param str conversation_key: the conversation (default the ready-made one).
+        :returns: the settings now in force, as :meth:`push_settings`.
+        :raises ValueError: the sandbox refused a value (the message names the setting)
+            or does not know the conversation.
+        """
+        wanted = {
+            "push_message_url": push_message_url,
+            "push_event_url": push_event_url,
+            "ignore_messages": ignore_messages,
+            "ignore_events": ignore_events,
+        }
+        changes = {name: value for name, value in wanted.items() if value is not KEEP}
+        try:
+            found: dict[str, Any] = self._call("PUT", self._push_path(conversation_key), changes)
+        except urllib.error.HTTPError as exc:
+            with exc:
+                if exc.code not in (400, 404):
+                    raise
+                reason = json.loads(exc.read())["reason"]
+            raise ValueError(reason) from None
+        return found
+
+    def _push_path(self, conversation_key: str | None) -> str:
+        key = quote(conversation_key or self.conversation_key, safe="")
+        return f"conversations/{key}/push"
 
     def inject_inbound(
         self,

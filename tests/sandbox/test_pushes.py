@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import pytest
 import requests
 
 from go_http import HttpApiSender
 from go_http.testing import Sandbox, SandboxAccount
 from tests.sandbox.conftest import Wire
+from tests.sandbox.test_fuzz import PARAMS, RAW_BODIES, VALUES
 
 #: Every key of an ``ack`` (§1.10).
 ACK_KEYS = {
@@ -131,3 +137,144 @@ def test_a_database_from_before_events_gains_the_table(tmp_path: Path) -> None:
         message = sender_for(sandbox).send_text("+1", "after")
         assert [m["content"] for m in sandbox.outbound_messages()] == ["before", "after"]
         assert [e["user_message_id"] for e in sandbox.events()] == [message["message_id"]]
+
+
+# -- push settings ------------------------------------------------------------------------
+
+DEFAULT_SETTINGS = {
+    "push_message_url": None,
+    "push_event_url": None,
+    "ignore_messages": False,
+    "ignore_events": False,
+}
+
+
+def push_path(account: SandboxAccount, conversation_key: str | None = None) -> str:
+    return f"/_sandbox/conversations/{conversation_key or account.conversation_key}/push"
+
+
+def test_push_settings_read_and_partial_update(wire: Wire) -> None:
+    account = wire.account
+    assert account.push_settings() == DEFAULT_SETTINGS
+    changed = account.set_push(push_event_url="https://u:p@example.org/events")
+    assert changed == {**DEFAULT_SETTINGS, "push_event_url": "https://u:p@example.org/events"}
+    changed = account.set_push(push_message_url="http://127.0.0.1:9/in", ignore_events=True)
+    assert changed == {
+        "push_message_url": "http://127.0.0.1:9/in",
+        "push_event_url": "https://u:p@example.org/events",
+        "ignore_messages": False,
+        "ignore_events": True,
+    }
+    assert wire.api("GET", push_path(account)).json() == changed
+    # A partial PUT over the wire changes only what it names; null clears a URL.
+    cleared = wire.api("PUT", push_path(account), json={"push_event_url": None})
+    assert cleared.status_code == 200
+    assert cleared.json() == {**changed, "push_event_url": None}
+    assert wire.api("PUT", push_path(account), json={}).json() == cleared.json()
+
+
+def test_push_settings_are_kept_in_the_conversation_config(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    with Sandbox(db_path=db) as sandbox:
+        sandbox.set_push(push_message_url="http://h/in", ignore_messages=True)
+    with sqlite3.connect(db) as conn:
+        [(config,)] = conn.execute("SELECT config FROM conversations").fetchall()
+    block = json.loads(config)["http_api_nostream"]
+    assert block["push_message_url"] == "http://h/in"
+    assert block["ignore_messages"] is True
+    assert block["api_tokens"]  # untouched
+    with Sandbox(db_path=db) as sandbox:  # and survive a restart
+        assert sandbox.push_settings()["push_message_url"] == "http://h/in"
+
+
+def test_push_settings_refuse_bad_values_naming_the_field(wire: Wire) -> None:
+    bad: dict[str, list[Any]] = {
+        "push_message_url": [5, "", "ftp://user:s3cret@host/x", "example.com/in", "http://",
+                             "http://h:port/x", "http://h/a b", "http://h/\n", True],
+        "push_event_url": [{}, "mailto:x@y", "https://user:s3cret@/x"],
+        "ignore_messages": [None, 1, "true"],
+        "ignore_events": [0, "false", []],
+    }  # fmt: skip
+    for field, values in bad.items():
+        for value in values:
+            response = wire.api("PUT", push_path(wire.account), json={field: value})
+            assert response.status_code == 400, (field, value)
+            reason = response.json()["reason"]
+            assert reason.startswith(f"{field} must be "), reason
+            assert "s3cret" not in reason
+    body: Any
+    for body in ([], "x", None, 5):
+        response = wire.api("PUT", push_path(wire.account), data=json.dumps(body))
+        assert response.json() == {"status_code": 400, "reason": "Body must be a JSON object"}
+    unknown = wire.api("PUT", push_path(wire.account), json={"push_url": "http://h/"})
+    assert unknown.status_code == 400
+    assert unknown.json()["reason"].startswith("Unknown push setting 'push_url'")
+    invalid = wire.api("PUT", push_path(wire.account), data=b"{")
+    assert invalid.status_code == 400
+    assert invalid.json()["reason"].startswith("Invalid JSON")
+    # Nothing was changed by any of them.
+    assert wire.account.push_settings() == DEFAULT_SETTINGS
+
+
+def test_set_push_raises_value_error_naming_the_field(go_sandbox: SandboxAccount) -> None:
+    with pytest.raises(ValueError, match=r"^ignore_events must be true or false$"):
+        go_sandbox.set_push(ignore_events="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not found"):
+        go_sandbox.set_push(ignore_events=True, conversation_key="unknown")
+
+
+def test_push_settings_of_another_account_are_not_found(wire: Wire, other: Wire) -> None:
+    path = push_path(other.account)
+    key = other.account.conversation_key
+    for method in ("GET", "PUT"):
+        response = wire.api(method, path, json={"push_event_url": "http://h/"})
+        assert response.status_code == 404
+        assert response.json() == {
+            "status_code": 404,
+            "reason": f"Conversation '{key}' not found.",
+        }
+    assert other.account.push_settings() == DEFAULT_SETTINGS
+    url = f"{wire.account.api_url}{push_path(wire.account)}"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.put(url, headers={"Authorization": "Bearer x"}, timeout=10).status_code == 403
+    assert wire.api("POST", push_path(wire.account)).status_code == 405
+
+
+def test_push_settings_route_never_answers_5xx(wire: Wire) -> None:
+    path = push_path(wire.account)
+    failures = []
+    for value in VALUES:
+        for field in (*DEFAULT_SETTINGS, "other"):
+            response = wire.api("PUT", path, json={field: value})
+            if response.status_code >= 500:
+                failures.append((field, value, response.status_code))
+    for raw in RAW_BODIES:
+        if wire.api("PUT", path, data=raw).status_code >= 500:
+            failures.append(("raw", raw, 500))
+    for key in PARAMS:
+        response = wire.api("GET", push_path(wire.account, quote(key, safe="%")))
+        if response.status_code >= 500:
+            failures.append(("path", key, response.status_code))
+    assert failures == []
+
+
+def run_sandbox_command(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_invalid_push_flags_are_refused_before_serving(tmp_path: Path) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    module = run_sandbox_command(
+        "-m", "go_http.sandbox", "--db", db, "--push-event-url", "ftp://u:s3cret@h/"
+    )
+    assert module.returncode == 2
+    assert "push_event_url must be an http:// or https:// URL" in module.stderr
+    assert "s3cret" not in module.stderr + module.stdout
+    cli = run_sandbox_command(
+        "-c", "from go_http.cli import main; main()", "sandbox", "--db", db,
+        "--push-message-url", "not a url",
+    )  # fmt: skip
+    assert cli.returncode == 2
+    assert "push_message_url must be an http:// or https:// URL" in cli.stderr

@@ -15,6 +15,7 @@ Examples:
   go-http sandbox
   go-http sandbox --port 9000 --db /tmp/sandbox.sqlite3 --auth-token dev-token
   go-http sandbox --db :memory:
+  go-http sandbox --push-event-url http://user:pass@127.0.0.1:9000/events
 """
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -36,6 +37,16 @@ Examples:
     show_default=True,
     help="Simultaneous conversation-API requests per account (negative: unlimited).",
 )
+@click.option(
+    "--push-message-url",
+    metavar="URL",
+    help="POST the ready-made conversation's inbound messages here (kept in the database).",
+)
+@click.option(
+    "--push-event-url",
+    metavar="URL",
+    help="POST the ready-made conversation's events (acks) here (kept in the database).",
+)
 @output_options
 def sandbox(
     host: str,
@@ -46,6 +57,8 @@ def sandbox(
     conversation_key: str | None,
     conversation_token: str | None,
     concurrency_limit: int,
+    push_message_url: str | None,
+    push_event_url: str | None,
 ) -> None:
     """Run a local server speaking the Vumi Go HTTP APIs until Ctrl-C.
 
@@ -66,6 +79,8 @@ def sandbox(
                 conversation_key=conversation_key,
                 conversation_token=conversation_token,
                 concurrency_limit=concurrency_limit,
+                push_message_url=push_message_url,
+                push_event_url=push_event_url,
             )
     except ModuleNotFoundError as exc:
         raise click.ClickException(

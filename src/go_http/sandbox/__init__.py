@@ -26,6 +26,8 @@ def serve(
     concurrency_limit: int = 10,
     request_delay: float = 0.0,
     out: TextIO | None = None,
+    push_message_url: str | None = None,
+    push_event_url: str | None = None,
 ) -> None:
     """Run the sandbox in the foreground until interrupted (Ctrl-C / SIGTERM).
 
@@ -42,8 +44,13 @@ def serve(
         (negative: unlimited).
     :param float request_delay: artificial delay of conversation-API requests (seconds).
     :param out: where to print the banner (default stdout).
+    :param str push_message_url: set the ready-made conversation's ``push_message_url``
+        (kept in ``db``; not given: left as it is).
+    :param str push_event_url: set its ``push_event_url`` likewise.
     :raises go_http.sandbox.store.CredentialConflict: a credential belongs to another
         account of ``db``.
+    :raises go_http.sandbox.push_settings.InvalidPushSetting: a push URL is not an
+        ``http(s)`` URL.
     """
     # Imported here so that ``import go_http.sandbox`` stays cheap.
     from go_http.sandbox.server import run
@@ -59,4 +66,6 @@ def serve(
         concurrency_limit=concurrency_limit,
         request_delay=request_delay,
         out=out,
+        push_message_url=push_message_url,
+        push_event_url=push_event_url,
     )

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from go_http.sandbox import DEFAULT_DB, serve
+from go_http.sandbox.push_settings import InvalidPushSetting
 from go_http.sandbox.store import CredentialConflict
 
 
@@ -37,6 +38,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="artificial seconds each conversation-API request is held (for testing)",
     )
+    parser.add_argument(
+        "--push-message-url",
+        metavar="URL",
+        help="POST inbound messages of the ready-made conversation here (kept in the database)",
+    )
+    parser.add_argument(
+        "--push-event-url",
+        metavar="URL",
+        help="POST events (acks) of the ready-made conversation here (kept in the database)",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             conversation_token=args.conversation_token,
             concurrency_limit=args.concurrency_limit,
             request_delay=args.request_delay,
+            push_message_url=args.push_message_url,
+            push_event_url=args.push_event_url,
         )
-    except CredentialConflict as exc:
+    except (CredentialConflict, InvalidPushSetting) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -105,6 +105,10 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         _route(f"{API_PREFIX}/_sandbox/inbound", extras.inbound_route),
         _route(f"{API_PREFIX}/_sandbox/outbound", extras.outbound_endpoint),
         _route(f"{API_PREFIX}/_sandbox/events", extras.events_endpoint),
+        _route(
+            f"{API_PREFIX}/_sandbox/conversations/{{conversation_key}}/push",
+            extras.push_settings_endpoint,
+        ),
         _route(f"{API_PREFIX}/health/", extras.health),
     ]
     app = Starlette(

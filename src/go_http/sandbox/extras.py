@@ -1,5 +1,6 @@
 """Sandbox-only routes (not part of the Vumi Go protocol): health, inbound injection, the
-outbound log and the events, so that tests can exercise replies and see what was "sent"."""
+outbound log, the events and the push settings, so that tests can exercise replies and
+pushes and see what was "sent"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from go_http._protocol import SESSION_EVENTS
+from go_http.sandbox import push_settings
 from go_http.sandbox.conversation import go_metadata, store_message, user_message
 from go_http.sandbox.events import OFFLINE_TRANSPORT, list_events
 from go_http.sandbox.store import CONVERSATION_TYPE, DEFAULT_CHANNEL
@@ -162,3 +164,53 @@ async def inbound_route(request: Request) -> Response:
     if request.method in ("GET", "HEAD"):
         return await inbound_list_endpoint(request)
     return await inbound_endpoint(request)
+
+
+def _found(settings: push_settings.PushSettings | None, conversation_key: str) -> dict[str, Any]:
+    if settings is None:
+        raise ToolkitError(404, f"Conversation {conversation_key!r} not found.")
+    return settings.as_dict()
+
+
+def _load_push(args: tuple[Any, str, str]) -> dict[str, Any]:
+    store, account_key, conversation_key = args
+    return _found(push_settings.load(store, account_key, conversation_key), conversation_key)
+
+
+def _change_push(args: tuple[Any, str, str, Any]) -> dict[str, Any]:
+    store, account_key, conversation_key, payload = args
+    try:
+        settings = push_settings.change(store, account_key, conversation_key, payload)
+    except push_settings.InvalidPushSetting as exc:
+        raise ToolkitError(400, str(exc)) from exc
+    return _found(settings, conversation_key)
+
+
+def _push_failure(request: Request) -> str:
+    if request.method == "PUT":
+        return "Failed to change the push settings."
+    return "Failed to retrieve the push settings."
+
+
+@guarded(_push_failure)
+async def push_settings_endpoint(request: Request) -> Response:
+    """``/_sandbox/conversations/{conversation_key}/push``: GET reads, PUT changes where the
+    conversation's inbound messages and events are pushed (spec §1.11).
+
+    PUT body: any of ``{"push_message_url": …, "push_event_url": …, "ignore_messages": …,
+    "ignore_events": …}`` (URLs: ``http(s)`` or ``null``; flags: booleans).  Both answer
+    all four settings; another account's conversation is not found (404).
+    """
+    if request.method not in ("GET", "HEAD", "PUT"):
+        return method_not_allowed()
+    account_key = await owner(request)
+    store = sandbox_of(request).store
+    conversation_key = request.path_params["conversation_key"]
+    if request.method == "PUT":
+        payload = await json_body(request)
+        settings = await run_in_threadpool(
+            _change_push, (store, account_key, conversation_key, payload)
+        )
+    else:
+        settings = await run_in_threadpool(_load_push, (store, account_key, conversation_key))
+    return json_response(settings)

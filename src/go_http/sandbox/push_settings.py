@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from go_http.sandbox.store import CONVERSATION_TYPE
+from go_http.sandbox.store import CONVERSATION_TYPE, Store
 
 URL_FIELDS = ("push_message_url", "push_event_url")
 FLAG_FIELDS = ("ignore_messages", "ignore_events")
@@ -165,3 +165,31 @@ def update_settings(
         "UPDATE conversations SET config = ? WHERE key = ?", (json.dumps(config), conversation_key)
     )
     return PushSettings.from_block(block)
+
+
+def load(store: Store, account_key: str, conversation_key: str) -> PushSettings | None:
+    """The push settings of one of the account's conversations (``None``: no such one).
+
+    :param Store store: the database.
+    :param str account_key: the owner; another account's conversation is not found.
+    :param str conversation_key: the conversation.
+    """
+    with store.read() as conn:
+        return read_settings(conn, account_key, conversation_key)
+
+
+def change(
+    store: Store, account_key: str, conversation_key: str, payload: Any
+) -> PushSettings | None:
+    """Validate and apply a (partial) update in one transaction; returns the settings now
+    in force (``None``: no such conversation, nothing changed).
+
+    :param Store store: the database.
+    :param str account_key: the owner; another account's conversation is not found.
+    :param str conversation_key: the conversation.
+    :param payload: the update, as for :func:`validate_changes`.
+    :raises InvalidPushSetting: the update is invalid (nothing is changed).
+    """
+    changes = validate_changes(payload)
+    with store.write() as conn:
+        return update_settings(conn, account_key, conversation_key, changes)

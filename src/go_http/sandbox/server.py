@@ -10,10 +10,12 @@ from typing import TextIO
 
 import uvicorn
 
+from go_http._operation import redact_url
 from go_http._protocol import SEND_API_SEGMENT
-from go_http.sandbox import DEFAULT_DB
+from go_http.sandbox import DEFAULT_DB, push_settings
 from go_http.sandbox.app import API_PREFIX, create_app
 from go_http.sandbox.config import SandboxConfig
+from go_http.sandbox.push_settings import PushSettings
 from go_http.sandbox.store import Credentials, Store
 
 
@@ -28,9 +30,12 @@ def urls(host: str, port: int) -> tuple[str, str]:
     return api_url, f"{api_url}/{SEND_API_SEGMENT}"
 
 
-def banner(api_url: str, send_url: str, creds: Credentials) -> str:
-    """The text printed at start: where to connect and with which credentials."""
-    return (
+def banner(
+    api_url: str, send_url: str, creds: Credentials, push: PushSettings | None = None
+) -> str:
+    """The text printed at start: where to connect and with which credentials, and where
+    the ready-made conversation pushes (URL passwords masked)."""
+    text = (
         "go-http sandbox\n"
         f"  API base URL:       {api_url}\n"
         f"  send URL:           {send_url}\n"
@@ -39,6 +44,11 @@ def banner(api_url: str, send_url: str, creds: Credentials) -> str:
         f"  conversation key:   {creds.conversation_key}\n"
         f"  conversation token: {creds.conversation_token}\n"
     )
+    if push is not None and push.push_message_url:
+        text += f"  push message URL:   {redact_url(push.push_message_url)}\n"
+    if push is not None and push.push_event_url:
+        text += f"  push event URL:     {redact_url(push.push_event_url)}\n"
+    return text
 
 
 class SandboxServer:
@@ -134,6 +144,8 @@ def run(
     concurrency_limit: int = 10,
     request_delay: float = 0.0,
     out: TextIO | None = None,
+    push_message_url: str | None = None,
+    push_event_url: str | None = None,
 ) -> None:
     """Run the sandbox in the foreground (the implementation of :func:`go_http.sandbox.serve`).
 
@@ -147,15 +159,25 @@ def run(
     :param int concurrency_limit: simultaneous conversation-API requests per account.
     :param float request_delay: artificial delay of conversation-API requests (seconds).
     :param out: where to print the banner (default stdout).
+    :param str push_message_url: set the ready-made conversation's ``push_message_url``.
+    :param str push_event_url: set its ``push_event_url``.
     :raises CredentialConflict: a credential belongs to another account of ``db``.
+    :raises InvalidPushSetting: a push URL is not an ``http(s)`` URL.
     """
     store = Store(db)
     try:
         creds = store.ready_account(auth_token, account_key, conversation_key, conversation_token)
+        wanted = {"push_message_url": push_message_url, "push_event_url": push_event_url}
+        push = push_settings.change(
+            store,
+            creds.account_key,
+            creds.conversation_key,
+            {name: url for name, url in wanted.items() if url is not None},
+        )
         config = SandboxConfig(concurrency_limit=concurrency_limit, request_delay=request_delay)
         api_url, send_url = urls(host, port)
         stream = out or sys.stdout
-        stream.write(banner(api_url, send_url, creds))
+        stream.write(banner(api_url, send_url, creds, push))
         stream.flush()
         # The access log shows method, path and status only: tokens travel in headers.
         uvicorn.run(create_app(store, config), host=host, port=port, log_level="info")
