@@ -193,6 +193,8 @@ class Sandbox(SandboxAccount):
     :param int concurrency_limit: simultaneous conversation-API requests per account.
     :param str db_path: SQLite file to use (default: a temporary file, removed on stop).
     :param float request_delay: artificial delay of conversation-API requests, seconds.
+    :param float push_timeout: seconds a push to a conversation's ``push_message_url`` or
+        ``push_event_url`` may take to connect, and to be answered.
     """
 
     def __init__(
@@ -200,9 +202,11 @@ class Sandbox(SandboxAccount):
         concurrency_limit: int = 10,
         db_path: str | Path | None = None,
         request_delay: float = 0.0,
+        push_timeout: float = 5.0,
     ) -> None:
         self.concurrency_limit = concurrency_limit
         self.request_delay = request_delay
+        self.push_timeout = push_timeout
         self.db_path = None if db_path is None else str(db_path)
         self._tmpdir: str | None = None
         self._server: SandboxServer | None = None
@@ -229,7 +233,9 @@ class Sandbox(SandboxAccount):
                 path = str(Path(self._tmpdir) / "sandbox.sqlite3")
             store = Store(path)
             config = SandboxConfig(
-                concurrency_limit=self.concurrency_limit, request_delay=self.request_delay
+                concurrency_limit=self.concurrency_limit,
+                request_delay=self.request_delay,
+                push_timeout=self.push_timeout,
             )
             self._server = SandboxServer(store, config, owns_store=True)
             self._server.start()

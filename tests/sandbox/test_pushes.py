@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
+import logging
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,8 +25,10 @@ import pytest
 import requests
 
 from go_http import HttpApiSender
+from go_http._operation import redact_url
 from go_http.testing import Sandbox, SandboxAccount
 from tests.sandbox.conftest import Wire
+from tests.sandbox.test_conversation import MESSAGE_KEYS
 from tests.sandbox.test_fuzz import PARAMS, RAW_BODIES, VALUES
 
 #: Every key of an ``ack`` (§1.10).
@@ -41,6 +52,14 @@ def sender_for(account: SandboxAccount) -> HttpApiSender:
 def without_push(event: dict[str, Any]) -> dict[str, Any]:
     """An event of the sandbox's listing as it was pushed (without the listing's ``push``)."""
     return {key: value for key, value in event.items() if key != "push"}
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10) -> None:
+    """Poll ``check`` until it holds (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
 
 
 def go_block(account: SandboxAccount) -> dict[str, str]:
@@ -278,3 +297,311 @@ def test_invalid_push_flags_are_refused_before_serving(tmp_path: Path) -> None:
     )  # fmt: skip
     assert cli.returncode == 2
     assert "push_message_url must be an http:// or https:// URL" in cli.stderr
+
+
+# -- push delivery ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A loopback HTTP server that records every request and answers ``status``.
+
+    Clearing ``release`` makes it hold its answers (after recording the request) until the
+    event is set again.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.status = 200
+        self.release = threading.Event()
+        self.release.set()
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with receiver._changed:
+                    receiver.received.append(Received("POST", self.path, headers, body))
+                    receiver._changed.notify_all()
+                receiver.release.wait(10)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+
+    def url(self, path: str, userinfo: str = "") -> str:
+        return f"http://{userinfo}127.0.0.1:{self.port}{path}"
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+        """The requests received, once there are at least ``count`` (bounded wait)."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.received) >= count, timeout)
+            assert arrived, f"expected {count} pushes, got {len(self.received)}"
+            return list(self.received)
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.received if r.path == path]
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(10)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()
+
+
+def unreachable_url(path: str, userinfo: str = "") -> str:
+    """A loopback URL where nothing listens (connection refused)."""
+    return f"http://{userinfo}127.0.0.1:{free_port()}{path}"
+
+
+def settled_events(account: SandboxAccount, timeout: float = 10) -> list[dict[str, Any]]:
+    """The account's events once none is waiting to be pushed (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = account.events()
+        if all(e["push"]["status"] != "pending" for e in events):
+            return events
+        assert time.monotonic() < deadline, f"pushes still pending: {events}"
+        time.sleep(0.01)
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_each_send_and_reply_pushes_one_ack(
+    go_sandbox: SandboxAccount, receiver: Receiver
+) -> None:
+    go_sandbox.set_push(push_event_url=receiver.url("/events"))
+    sender = sender_for(go_sandbox)
+    sent = sender.send_text("+27821234567", "hi")
+    inbound = go_sandbox.inject_inbound("+27761234567", "hello")  # no push_message_url
+    reply = sender.reply(inbound["message_id"], "back")
+    # Pushes to one URL keep their order, so a duplicate could not arrive after these.
+    pushes = receiver.wait_for(2)
+    assert len(pushes) == 2
+    assert [p.json()["user_message_id"] for p in pushes] == [
+        sent["message_id"],
+        reply["message_id"],
+    ]
+    for push in pushes:
+        assert push.method == "POST"
+        assert push.path == "/events"
+        assert push.headers["content-type"] == "application/json; charset=utf-8"
+        assert "authorization" not in push.headers
+        assert set(push.json()) == ACK_KEYS
+        assert push.json()["event_type"] == "ack"
+        assert push.json()["helper_metadata"] == {"go": go_block(go_sandbox)}
+    events = settled_events(go_sandbox)
+    assert [without_push(e) for e in events] == [p.json() for p in pushes]
+    assert [e["push"] for e in events] == [{"status": "delivered", "error": None}] * 2
+
+
+def test_url_credentials_become_basic_auth(go_sandbox: SandboxAccount, receiver: Receiver) -> None:
+    go_sandbox.set_push(push_event_url=receiver.url("/ev?via=sandbox", "us%40er:p%3Ass@"))
+    sender = sender_for(go_sandbox)
+    sender.send_text("+1", "one")
+    go_sandbox.set_push(push_event_url=receiver.url("/only-user", "solo@"))
+    sender.send_text("+1", "two")
+    first, second = receiver.wait_for(2)
+    assert first.path == "/ev?via=sandbox"
+    assert first.headers["authorization"] == basic("us@er", "p:ss")
+    assert first.headers["host"] == f"127.0.0.1:{receiver.port}"
+    assert second.path == "/only-user"
+    assert second.headers["authorization"] == basic("solo", "")
+
+
+def test_inbound_messages_are_pushed(go_sandbox: SandboxAccount, receiver: Receiver) -> None:
+    go_sandbox.set_push(push_message_url=receiver.url("/messages", "go:secret@"))
+    message = go_sandbox.inject_inbound("+27761234567", "hi", session_event="new")
+    [push] = receiver.wait_for(1)
+    assert push.path == "/messages"
+    assert push.headers["content-type"] == "application/json; charset=utf-8"
+    assert push.headers["authorization"] == basic("go", "secret")
+    assert push.json() == message
+    assert set(message) == MESSAGE_KEYS
+    assert message["helper_metadata"]["go"] == go_block(go_sandbox)
+    assert go_sandbox.events() == []  # inbound messages have no events
+
+
+def test_ignore_flags_suppress_pushes_but_events_are_kept(
+    go_sandbox: SandboxAccount, receiver: Receiver
+) -> None:
+    go_sandbox.set_push(
+        push_message_url=receiver.url("/in"),
+        push_event_url=receiver.url("/ev"),
+        ignore_messages=True,
+        ignore_events=True,
+    )
+    sender = sender_for(go_sandbox)
+    ignored = sender.send_text("+1", "quiet")
+    go_sandbox.inject_inbound("+2", "quiet")
+    go_sandbox.set_push(ignore_messages=False, ignore_events=False)
+    pushed = sender.send_text("+1", "loud")
+    loud = go_sandbox.inject_inbound("+2", "loud")
+    receiver.wait_for(2)
+    # Each URL's pushes keep their order: had the ignored ones been queued, they would
+    # have arrived first.
+    assert [r.json()["user_message_id"] for r in receiver.at("/ev")] == [pushed["message_id"]]
+    assert [r.json() for r in receiver.at("/in")] == [loud]
+    events = settled_events(go_sandbox)
+    assert [(e["user_message_id"], e["push"]["status"]) for e in events] == [
+        (ignored["message_id"], "ignored"),
+        (pushed["message_id"], "delivered"),
+    ]
+
+
+def test_failed_pushes_change_no_answer_and_are_recorded(
+    go_sandbox: SandboxAccount, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, urllib3's included
+    receiver.status = 500
+    sender = sender_for(go_sandbox)
+    go_sandbox.set_push(push_event_url=receiver.url("/ev", "user:s3cret@"))
+    refused = sender.send_text("+1", "to a failing receiver")
+    dead_url = unreachable_url("/ev", "user:s3cret@")
+    go_sandbox.set_push(push_event_url=dead_url, push_message_url=dead_url)
+    unreachable = sender.send_text("+1", "to nobody")
+    inbound = go_sandbox.inject_inbound("+2", "to nobody")
+    assert refused["content"] == "to a failing receiver"  # the usual answers
+    assert unreachable["to_addr"] == "+1"
+    events = settled_events(go_sandbox)
+    assert [e["push"] for e in events] == [
+        {"status": "failed", "error": "HTTP 500"},
+        {"status": "failed", "error": "connection failed: Connection refused"},
+    ]
+    assert [m["message_id"] for m in go_sandbox.outbound_messages()] == [
+        refused["message_id"],
+        unreachable["message_id"],
+    ]
+    # The log says what failed and where, with the URL's credentials masked.
+    failure = f"push of inbound message {inbound['message_id']} to {redact_url(dead_url)}"
+    wait_until(lambda: failure in caplog.text)
+    assert f"to http://***@127.0.0.1:{receiver.port}/ev failed (not retried): HTTP 500" in (
+        caplog.text
+    )
+    assert "s3cret" not in caplog.text
+    assert base64.b64encode(b"user:s3cret").decode() not in caplog.text
+
+
+def test_a_push_never_holds_up_the_answer(go_sandbox: SandboxAccount, receiver: Receiver) -> None:
+    go_sandbox.set_push(push_event_url=receiver.url("/ev"))
+    receiver.release.clear()  # the receiver takes its time answering
+    message = sender_for(go_sandbox).send_text("+1", "hi")
+    receiver.wait_for(1)
+    # The send was answered while its ack's push was still waiting for the receiver.
+    [event] = go_sandbox.events()
+    assert event["user_message_id"] == message["message_id"]
+    assert event["push"]["status"] == "pending"
+    receiver.release.set()
+    assert settled_events(go_sandbox)[0]["push"]["status"] == "delivered"
+
+
+def test_slow_receivers_time_out_and_stop_drops_the_queue(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    receiver.release.clear()  # never answers in time
+    with Sandbox(db_path=db, push_timeout=1) as sandbox:
+        sandbox.set_push(push_event_url=receiver.url("/ev"))
+        sender = sender_for(sandbox)
+        sender.send_text("+1", "in flight")
+        sender.send_text("+1", "queued behind it")
+        receiver.wait_for(1)
+    # Stopping waited for the push under way and recorded what became of each.
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT push_status, push_error FROM events ORDER BY seq").fetchall()
+    assert rows == [
+        ("failed", "no answer within 1 s"),
+        ("failed", "not pushed: the sandbox stopped"),
+    ]
+    assert len(receiver.received) == 1
+
+
+def test_push_flags_of_the_sandbox_command(tmp_path: Path, receiver: Receiver) -> None:
+    port = free_port()
+    events_url = receiver.url("/ev", "hook:pa55word@")
+    command = [
+        sys.executable, "-m", "go_http.sandbox", "--port", str(port),
+        "--db", str(tmp_path / "db.sqlite3"), "--account-key", "acct", "--auth-token", "tok",
+        "--conversation-key", "conv", "--conversation-token", "ctok",
+        "--push-event-url", events_url, "--push-message-url", receiver.url("/in"),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        banner = "".join(server.stdout.readline() for _ in range(9))
+        assert f"push event URL:     http://***@127.0.0.1:{receiver.port}/ev\n" in banner
+        assert f"push message URL:   {receiver.url('/in')}\n" in banner
+        api = f"http://127.0.0.1:{port}/api/v1/go"
+        wait_until(lambda: reachable(f"http://127.0.0.1:{port}/health/"))
+        settings = requests.get(
+            f"{api}/_sandbox/conversations/conv/push",
+            headers={"Authorization": "Bearer tok"},
+            timeout=10,
+        ).json()
+        assert settings == {
+            "push_message_url": receiver.url("/in"),
+            "push_event_url": events_url,
+            "ignore_messages": False,
+            "ignore_events": False,
+        }
+        sent = requests.put(
+            f"{api}/http_api_nostream/conv/messages.json",
+            json={"to_addr": "+1", "content": "hi"},
+            auth=("acct", "ctok"),
+            timeout=10,
+        ).json()
+        [push] = receiver.wait_for(1)
+        assert push.json()["user_message_id"] == sent["message_id"]
+        assert push.headers["authorization"] == basic("hook", "pa55word")
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, log = server.communicate(timeout=30)
+    # The foreground server logs its pushes beside uvicorn's lines, credentials masked.
+    assert f"pushed ack {push.json()['event_id']} to http://***@127.0.0.1:" in log
+    assert "pa55word" not in log
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def reachable(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -10,8 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from go_http.sandbox import account, contacts, conversation, extras, metrics, optouts
+from go_http.sandbox import account, contacts, conversation, events, extras, metrics, optouts
 from go_http.sandbox.config import SandboxConfig
+from go_http.sandbox.pusher import Pusher
 from go_http.sandbox.store import Store
 from go_http.sandbox.toolkit import LOG, Handler
 from go_http.sandbox.web import Sandbox, html_page
@@ -118,6 +121,20 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     )
     # Exact routes: '/contacts' and '/contacts/' are different resources (spec §3).
     app.router.redirect_slashes = False
-    app.state.sandbox = Sandbox(store=store, config=config)
+    pusher = Pusher(
+        timeout=config.push_timeout,
+        workers=config.push_workers,
+        on_outcome=functools.partial(events.record_outcome, store),
+    )
+    app.state.sandbox = Sandbox(store=store, config=config, pusher=pusher)
     app.state.gate = conversation.ConcurrencyGate(config.concurrency_limit)
     return app
+
+
+def finish(app: Starlette) -> None:
+    """Wait for the pushes under way and drop the queued ones (recording why).
+
+    Call it once the server has stopped, before the store is closed.
+    """
+    state: Sandbox = app.state.sandbox
+    state.pusher.close()

@@ -18,6 +18,9 @@ class SandboxConfig:
         so that concurrency limits can be reached deterministically in tests.
     :param int metrics_max_response_size: data-point guard of ``GET /metrics/`` (§6.2).
     :param int stream_batch: rows fetched per database round trip while streaming.
+    :param float push_timeout: seconds a push to ``push_message_url``/``push_event_url``
+        may take to connect, and to be answered (spec §1.9: 5).
+    :param int push_workers: push URLs served at the same time.
     """
 
     max_body_bytes: int = 1024 * 1024
@@ -27,3 +30,5 @@ class SandboxConfig:
     request_delay: float = 0.0
     metrics_max_response_size: int = 10000
     stream_batch: int = 200
+    push_timeout: float = 5.0
+    push_workers: int = 8

@@ -1,6 +1,7 @@
 """Conversation HTTP API (spec §1): ``PUT messages.json`` and ``PUT metrics.json``.
 
-Every accepted send or reply is stored with its ``ack`` event (§1.10) in one transaction.
+Every accepted send or reply is stored with its ``ack`` event (§1.10) in one transaction;
+the ack is pushed to the conversation's ``push_event_url`` after the response is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from go_http._protocol import AGGREGATORS, SESSION_EVENTS, new_key, vumi_timesta
 from go_http.sandbox import metrics
 from go_http.sandbox.events import ack_event, store_event
 from go_http.sandbox.push_settings import PushSettings, read_settings
+from go_http.sandbox.pusher import Push
 from go_http.sandbox.pyrepr import py2_repr
 from go_http.sandbox.store import CONVERSATION_TYPE
 from go_http.sandbox.web import (
@@ -32,6 +34,7 @@ from go_http.sandbox.web import (
     decode_json,
     html_page,
     json_response,
+    push_after,
     read_body,
     sandbox_of,
 )
@@ -282,21 +285,10 @@ def reply_message(
     return message
 
 
-@dataclass(frozen=True)
-class Published:
-    """An accepted send or reply: the message, its ``ack``, and where the ack goes.
-
-    :ivar dict message: the §1.7 message (the response body).
-    :ivar dict ack: its §1.10 ``ack`` event.
-    :ivar str event_url: the conversation's push target for it (``None``: not pushed).
-    """
-
-    message: dict[str, Any]
-    ack: dict[str, Any]
-    event_url: str | None
-
-
-def _publish(request_data: tuple[Any, ConversationAuth, dict[str, Any]]) -> Published:
+def _publish(
+    request_data: tuple[Any, ConversationAuth, dict[str, Any]],
+) -> tuple[dict[str, Any], Push | None]:
+    """Store the send or reply and its ``ack``; returns the message and the ack's push."""
     store, auth, payload = request_data
     # The message and its ack are one transaction: both are stored, or neither.
     with store.write() as conn:
@@ -304,10 +296,9 @@ def _publish(request_data: tuple[Any, ConversationAuth, dict[str, Any]]) -> Publ
             message = reply_message(conn, auth, payload)
         else:
             message = send_message(conn, auth, payload)
-        ack = ack_event(message)
         settings = read_settings(conn, auth.account_key, auth.conversation_key)
-        event_url = store_event(conn, ack, settings or PushSettings())
-    return Published(message, ack, event_url)
+        push = store_event(conn, ack_event(message), settings or PushSettings())
+    return message, push
 
 
 # -- metrics.json -------------------------------------------------------------------------
@@ -395,10 +386,10 @@ async def _guarded(request: Request, kind: str) -> Response:
                 return failure("Invalid Message")
             async with gate.queue(auth.account_key):
                 await _hold(request)
-                published = await run_in_threadpool(_publish, (store, auth, payload))
+                message, push = await run_in_threadpool(_publish, (store, auth, payload))
         except ConversationError as exc:
             return failure(exc.reason, exc.status)
-    return json_response(published.message)
+    return push_after(request, json_response(message), push)
 
 
 async def messages_endpoint(request: Request) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 
 from go_http._protocol import new_key, vumi_timestamp
 from go_http.sandbox.push_settings import PushSettings
+from go_http.sandbox.pusher import Outcome, Push
 from go_http.sandbox.store import Store
 
 #: The transport name on injected inbound messages and on events.
@@ -49,13 +50,13 @@ def ack_event(message: dict[str, Any]) -> dict[str, Any]:
 
 def store_event(
     conn: sqlite3.Connection, event: dict[str, Any], settings: PushSettings
-) -> str | None:
+) -> Push | None:
     """Record an event inside the caller's transaction, with the push it is due.
 
     :param conn: the connection of the write transaction that stores the message.
     :param dict event: the §1.10 event.
     :param PushSettings settings: the conversation's push settings.
-    :returns: the URL to push the event to, or ``None`` when it is not pushed.
+    :returns: the push to make once the response is sent, or ``None``.
     """
     url = settings.event_url
     status = IGNORED if settings.ignore_events else NO_URL if url is None else PENDING
@@ -72,21 +73,25 @@ def store_event(
             status,
         ),
     )
-    return url
+    if url is None:
+        return None
+    what = f"{event['event_type']} {event['event_id']}"
+    return Push(url=url, body=event, what=what, event_id=event["event_id"])
 
 
-def record_push(store: Store, event_id: str, status: str, error: str | None) -> None:
-    """Record how an event's push ended.
+def record_outcome(store: Store, push: Push, outcome: Outcome) -> None:
+    """Record how an event's push ended (a message's push is only logged).
 
     :param Store store: the database.
-    :param str event_id: the event.
-    :param str status: :data:`DELIVERED` or :data:`FAILED`.
-    :param str error: why it failed (never holding credentials).
+    :param Push push: the push.
+    :param Outcome outcome: how it ended (its error never holds credentials).
     """
+    if push.event_id is None:
+        return
     with store.write() as conn:
         conn.execute(
             "UPDATE events SET push_status = ?, push_error = ? WHERE event_id = ?",
-            (status, error, event_id),
+            (DELIVERED if outcome.delivered else FAILED, outcome.error, push.event_id),
         )
 
 

@@ -15,6 +15,7 @@ from go_http._protocol import SESSION_EVENTS
 from go_http.sandbox import push_settings
 from go_http.sandbox.conversation import go_metadata, store_message, user_message
 from go_http.sandbox.events import OFFLINE_TRANSPORT, list_events
+from go_http.sandbox.pusher import Push
 from go_http.sandbox.store import CONVERSATION_TYPE, DEFAULT_CHANNEL
 from go_http.sandbox.toolkit import (
     Handler,
@@ -24,7 +25,7 @@ from go_http.sandbox.toolkit import (
     method_not_allowed,
     owner,
 )
-from go_http.sandbox.web import json_response, query_value, sandbox_of
+from go_http.sandbox.web import json_response, push_after, query_value, sandbox_of
 
 _OPTIONAL_STRINGS = ("to_addr", "from_addr_type", "to_addr_type", "conversation_key")
 
@@ -34,7 +35,8 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("OK")
 
 
-def _inject(args: tuple[Any, str, dict[str, Any]]) -> dict[str, Any]:
+def _inject(args: tuple[Any, str, dict[str, Any]]) -> tuple[dict[str, Any], Push | None]:
+    """Store the inbound message; returns it and its push to ``push_message_url``."""
     store, account_key, payload = args
     with store.write() as conn:
         wanted = payload.get("conversation_key")
@@ -46,6 +48,7 @@ def _inject(args: tuple[Any, str, dict[str, Any]]) -> dict[str, Any]:
         if row is None:
             raise ToolkitError(404, f"Conversation {wanted!r} not found.")
         conversation_key = row["key"]
+        settings = push_settings.read_settings(conn, account_key, conversation_key)
         pool, tag = DEFAULT_CHANNEL
         to_addr = payload.get("to_addr") or tag
         message = user_message(
@@ -73,7 +76,10 @@ def _inject(args: tuple[Any, str, dict[str, Any]]) -> dict[str, Any]:
             },
         )
         store_message(conn, message, "inbound")
-    return message
+    url = None if settings is None else settings.message_url
+    if url is None:
+        return message, None
+    return message, Push(url=url, body=message, what=f"inbound message {message['message_id']}")
 
 
 def validate_inbound(payload: Any) -> dict[str, Any]:
@@ -102,15 +108,16 @@ async def inbound_endpoint(request: Request) -> Response:
 
     Body: ``{"from_addr": …, "content": …, "session_event": …, "to_addr": …,
     "conversation_key": …}`` (only ``from_addr`` is required).  Answers the stored
-    §1.7 message, whose ``message_id`` can be used as ``in_reply_to``.
+    §1.7 message, whose ``message_id`` can be used as ``in_reply_to``, and then pushes it
+    to the conversation's ``push_message_url`` (§1.9) unless ``ignore_messages``.
     """
     if request.method != "POST":
         return method_not_allowed()
     account_key = await owner(request)
     payload = validate_inbound(await json_body(request))
     store = sandbox_of(request).store
-    message = await run_in_threadpool(_inject, (store, account_key, payload))
-    return json_response(message)
+    message, push = await run_in_threadpool(_inject, (store, account_key, payload))
+    return push_after(request, json_response(message), push)
 
 
 def _messages(args: tuple[Any, str, str, str | None]) -> list[dict[str, Any]]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import uvicorn
+import uvicorn.config
 
 from go_http._operation import redact_url
 from go_http._protocol import SEND_API_SEGMENT
 from go_http.sandbox import DEFAULT_DB, push_settings
-from go_http.sandbox.app import API_PREFIX, create_app
+from go_http.sandbox.app import API_PREFIX, create_app, finish
 from go_http.sandbox.config import SandboxConfig
 from go_http.sandbox.push_settings import PushSettings
 from go_http.sandbox.store import Credentials, Store
@@ -84,8 +86,9 @@ class SandboxServer:
             self._socket.close()
             raise
         self.port: int = self._socket.getsockname()[1]
+        self._app = create_app(store, config)
         uv_config = uvicorn.Config(
-            create_app(store, config),
+            self._app,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -124,13 +127,26 @@ class SandboxServer:
             raise
 
     def stop(self) -> None:
-        """Stop serving, wait for the thread, close the socket (and the store if owned)."""
+        """Stop serving, wait for the thread, close the socket, finish the pushes (and close
+        the store if owned)."""
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
         self._socket.close()
+        finish(self._app)
         if self._owns_store:
             self.store.close()
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the sandbox's own lines (pushes, errors) beside its own."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["go_http.sandbox"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def run(
@@ -179,7 +195,11 @@ def run(
         stream = out or sys.stdout
         stream.write(banner(api_url, send_url, creds, push))
         stream.flush()
-        # The access log shows method, path and status only: tokens travel in headers.
-        uvicorn.run(create_app(store, config), host=host, port=port, log_level="info")
+        app = create_app(store, config)
+        try:
+            # The access log shows method, path and status only: tokens travel in headers.
+            uvicorn.run(app, host=host, port=port, log_level="info", log_config=_log_config())
+        finally:
+            finish(app)
     finally:
         store.close()

@@ -8,25 +8,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from go_http._protocol import JSON_CONTENT_TYPE
 from go_http.sandbox.config import SandboxConfig
+from go_http.sandbox.pusher import Push, Pusher
 from go_http.sandbox.store import Store
 
 
 @dataclass
 class Sandbox:
-    """What every handler needs: the store and the limits.
+    """What every handler needs: the store, the limits and the pusher.
 
     :param Store store: the database.
     :param SandboxConfig config: the limits.
+    :param Pusher pusher: delivers pushes to the conversations' URLs.
     """
 
     store: Store
     config: SandboxConfig
+    pusher: Pusher
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -118,6 +122,22 @@ def json_response(
     return Response(
         json.dumps(payload), status_code=status, headers={"Content-Type": content_type}
     )
+
+
+def push_after(request: Request, response: Response, push: Push | None) -> Response:
+    """Hand ``push`` to the app's pusher once ``response`` has been sent, so that a push
+    never delays or fails the answer that caused it.
+
+    :param Push push: what to push, or ``None`` (``response`` is returned unchanged).
+    """
+    if push is not None:
+        pusher = sandbox_of(request).pusher
+
+        async def hand_over() -> None:  # a coroutine runs at once, not in the thread pool
+            pusher.submit(push)
+
+        response.background = BackgroundTask(hand_over)
+    return response
 
 
 def html_page(status: int, title: str, detail: str) -> HTMLResponse:
