@@ -3,12 +3,17 @@
 Usage: ``python3 dev.py demo`` (tour against an embedded sandbox) or
 ``python3 dev.py test`` (format check, lint, type check and the whole test suite).
 Only python3 is needed: the first run creates ``.venv`` and installs the project into it.
+
+``python3 dev.py test-other-pythons`` runs the test suite again on the oldest and the
+newest Python the project supports, where this machine has them (``python3.10`` on the
+PATH, or a pyenv install), each in its own ``.venv-3.X``; CI runs it after ``test``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".installed-from"
 
 
 def _run(*argv: str | Path) -> None:
@@ -24,16 +28,43 @@ def _run(*argv: str | Path) -> None:
     subprocess.run([str(a) for a in argv], cwd=ROOT, check=True)  # noqa: S603 - our own tools
 
 
-def ensure_venv() -> None:
-    """Create the venv and (re)install the project whenever pyproject.toml changed."""
+#: Besides the python3 running this script: the oldest and newest supported Pythons.
+OTHER_PYTHONS = ("3.10", "3.13")
+
+
+def ensure_venv(venv: Path = VENV, python: str = sys.executable) -> Path:
+    """Create the venv and (re)install the project whenever pyproject.toml changed.
+
+    :returns: the venv's directory of executables.
+    """
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    stamp = venv / ".installed-from"
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if not (BIN / "python").exists():
-        _run(sys.executable, "-m", "venv", VENV)
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    _run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
-    _run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[dev]")
-    STAMP.write_text(wanted)
+    if not (bin_dir / "python").exists():
+        _run(python, "-m", "venv", venv)
+    if stamp.exists() and stamp.read_text() == wanted:
+        return bin_dir
+    _run(bin_dir / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
+    _run(bin_dir / "python", "-m", "pip", "install", "-q", "-e", ".[dev]")
+    stamp.write_text(wanted)
+    return bin_dir
+
+
+def find_python(version: str) -> str | None:
+    """A working interpreter of ``version`` (e.g. ``3.10``) on this machine, if any."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which(f"python{version}")]
+    candidates += [str(p) for p in sorted(pyenv.glob(f"{version}.*/bin/python{version}"))]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(  # noqa: S603 - an interpreter we looked up ourselves
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
 
 
 def task_test(extra: list[str]) -> None:
@@ -43,11 +74,21 @@ def task_test(extra: list[str]) -> None:
     _run(BIN / "python", "-m", "pytest", *extra)
 
 
+def task_test_other_pythons(extra: list[str]) -> None:
+    for version in OTHER_PYTHONS:
+        python = find_python(version)
+        if python is None:
+            print(f"- no Python {version} on this machine: not tested on it", flush=True)
+            continue
+        bin_dir = ensure_venv(ROOT / f".venv-{version}", python)
+        _run(bin_dir / "python", "-m", "pytest", *extra)
+
+
 def task_demo(extra: list[str]) -> None:
     _run(BIN / "go-http", "demo", *extra)
 
 
-TASKS = {"test": task_test, "demo": task_demo}
+TASKS = {"test": task_test, "test-other-pythons": task_test_other_pythons, "demo": task_demo}
 
 
 def main() -> int:
