@@ -297,6 +297,8 @@ else:
         """A fresh account (with its conversation) on the session's sandbox server.
 
         It has the attributes and methods of :class:`Sandbox` (``api_url``, ``send_url``,
-        credentials, ``outbound_messages()``, ``inject_inbound()``, ``add_account()``).
+        credentials, ``outbound_messages()``, ``inject_inbound()``, ``events()``,
+        ``set_push()``, ``push_settings()``, ``add_account()``).  Push settings belong to
+        the account's conversation, so they never leak into another test.
         """
         return go_sandbox_server.add_account()

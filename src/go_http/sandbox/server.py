@@ -36,7 +36,7 @@ def banner(
     api_url: str, send_url: str, creds: Credentials, push: PushSettings | None = None
 ) -> str:
     """The text printed at start: where to connect and with which credentials, and where
-    the ready-made conversation pushes (URL passwords masked)."""
+    the ready-made conversation pushes (URL credentials masked)."""
     text = (
         "go-http sandbox\n"
         f"  API base URL:       {api_url}\n"
