@@ -21,6 +21,8 @@ def test_demo_runs_every_step_of_the_tour(run: Invoke) -> None:
         "Routing table",
         "Conversations and channels",
         "Replied 'Yes, loud and clear!'",
-        "The sandbox recorded 3 outbound messages",
+        "Your app received POST /messages: message from +27825550003",
+        "Your app received POST /events: ack of message",
+        "The sandbox recorded 4 outbound messages",
     ):
         assert expected in out, expected

@@ -7,8 +7,11 @@ doubles as a smoke test of an installation.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import click
@@ -43,6 +46,51 @@ def demo_contact(index: int) -> dict[str, Any]:
         "surname": SURNAMES[index % len(SURNAMES)],
         "extra": {"language": LANGUAGES[index % len(LANGUAGES)]},
     }
+
+
+class Webhook:
+    """A loopback HTTP server standing in for the user's app: it records every JSON body
+    POSTed to it, as ``(path, body)``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, Any]] = []
+        self._arrived = threading.Condition()
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with webhook._arrived:
+                    webhook.received.append((self.path, body))
+                    webhook._arrived.notify_all()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the demo prints what arrives itself
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[str, Any]]:
+        """The first ``count`` bodies received, waiting up to ``timeout`` seconds for them.
+
+        :raises click.ClickException: they did not all arrive in time.
+        """
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.received) >= count, timeout):
+                raise click.ClickException(
+                    f"the sandbox pushed {len(self.received)} of {count} bodies in {timeout:g} s"
+                )
+            return self.received[:count]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
 
 
 class Tour:
@@ -105,6 +153,7 @@ class Tour:
         self.fire_metrics()
         self.show_account()
         self.reply_to_inbound()
+        self.push_to_webhook()
         self.summary()
 
     def create_contacts(self) -> None:
@@ -273,6 +322,47 @@ class Tour:
                 f"(in_reply_to {reply['in_reply_to'][:8]}…)"
             )
 
+    def push_to_webhook(self) -> None:
+        from_addr, to_addr = self.created[3]["msisdn"], self.created[4]["msisdn"]
+        webhook = Webhook()
+        try:
+            with self.step(
+                "Your app gets pushes: inbound messages and acks of what you send",
+                f"sandbox.set_push(push_message_url='{webhook.url}/messages', "
+                f"push_event_url='{webhook.url}/events')",
+            ):
+                self.sandbox.set_push(
+                    push_message_url=f"{webhook.url}/messages",
+                    push_event_url=f"{webhook.url}/events",
+                )
+                inbound = self.sandbox.inject_inbound(from_addr, "What time is my appointment?")
+                # The ack is pushed after the send's answer: wait for both bodies.
+                sent = self.sender.send_text(to_addr, "Your appointment is at 10:00")
+                for path, body in self._in_order(webhook.wait_for(2), inbound, sent):
+                    if body.get("message_type") == "event":
+                        what = f"{body['event_type']} of message {body['user_message_id'][:8]}…"
+                    else:
+                        what = f"message from {body['from_addr']}: {body['content']!r}"
+                    self.console.print(f"Your app received POST {path}: {what}")
+        finally:
+            self.sandbox.set_push(push_message_url=None, push_event_url=None)
+            webhook.close()
+
+    @staticmethod
+    def _in_order(
+        received: list[tuple[str, Any]], *messages: dict[str, Any]
+    ) -> list[tuple[str, Any]]:
+        """The pushes in the order of the messages they are about (they go to two URLs,
+        so they may arrive in either order)."""
+        order = [message["message_id"] for message in messages]
+
+        def about(push: tuple[str, Any]) -> int:
+            body = push[1]
+            message_id = body.get("user_message_id") or body.get("message_id")
+            return order.index(message_id) if message_id in order else len(order)
+
+        return sorted(received, key=about)
+
     def summary(self) -> None:
         sent = self.sandbox.outbound_messages()
         self.console.rule("[bold green]Done", align="left")
@@ -303,7 +393,8 @@ Examples:
 @click.option("--db", metavar="PATH", help="SQLite file to keep (default: a temporary one).")
 def demo(contact_count: int, page_size: int, db: str | None) -> None:
     """A tour of every API against an embedded sandbox: contacts, groups, paging,
-    sending, opt-outs, metrics, the account's routing, and a reply to an inbound message.
+    sending, opt-outs, metrics, the account's routing, a reply to an inbound message, and
+    the pushes (inbound messages, acks) your app would receive.
     """
     try:
         from go_http.testing import Sandbox
