@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -50,12 +51,13 @@ def ensure_venv(venv: Path = VENV, python: str = sys.executable) -> Path:
     return bin_dir
 
 
-def find_python(version: str) -> str | None:
-    """A working interpreter of ``version`` (e.g. ``3.10``) on this machine, if any."""
+def pythons_of(version: str) -> Iterator[str]:
+    """Working interpreters of ``version`` (e.g. ``3.10``) on this machine: the one on
+    the PATH first, then pyenv's."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     candidates = [shutil.which(f"python{version}")]
     candidates += [str(p) for p in sorted(pyenv.glob(f"{version}.*/bin/python{version}"))]
-    for candidate in filter(None, candidates):
+    for candidate in dict.fromkeys(filter(None, candidates)):
         probe = subprocess.run(  # noqa: S603 - an interpreter we looked up ourselves
             [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
             capture_output=True,
@@ -63,8 +65,7 @@ def find_python(version: str) -> str | None:
             check=False,
         )
         if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    return None
+            yield candidate
 
 
 def task_test(extra: list[str]) -> None:
@@ -76,11 +77,21 @@ def task_test(extra: list[str]) -> None:
 
 def task_test_other_pythons(extra: list[str]) -> None:
     for version in OTHER_PYTHONS:
-        python = find_python(version)
-        if python is None:
-            print(f"- no Python {version} on this machine: not tested on it", flush=True)
+        bin_dir = None
+        for python in pythons_of(version):
+            venv = ROOT / f".venv-{version}"
+            try:
+                bin_dir = ensure_venv(venv, python)
+                break
+            except subprocess.CalledProcessError:
+                # An interpreter that cannot make a venv or install (no venv module, no
+                # network) says nothing about the project: try the next one, and start
+                # afresh next time rather than reuse a half-made venv.
+                shutil.rmtree(venv, ignore_errors=True)
+                print(f"- could not set up a venv with {python}", flush=True)
+        if bin_dir is None:
+            print(f"- no usable Python {version} on this machine: not tested on it", flush=True)
             continue
-        bin_dir = ensure_venv(ROOT / f".venv-{version}", python)
         _run(bin_dir / "python", "-m", "pytest", *extra)
 
 

@@ -209,3 +209,51 @@ def test_set_says_when_the_environment_overrides_the_file(run: Invoke, isolated_
     result = run("config", "set", "api_url", "http://file.example/api", env=env)
     assert result.exit_code == 0, result.output
     assert "GO_HTTP_API_URL takes precedence over the config file" in result.stderr
+
+
+def test_unset_never_touches_another_profile_whatever_its_header_looks_like(
+    run: Invoke, isolated_env: Path
+) -> None:
+    text = "[default]\naccount_key = aaa\n\n[staging] ; temporary\nauth_token = staging-token-1\n"
+    path = isolated_env / "go-http.ini"
+    path.write_text(text, encoding="utf-8")
+    result = run("--config", str(path), "config", "unset", "auth_token", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changed"] is False
+    assert path.read_text(encoding="utf-8") == text
+    for value in ("k1", "k2"):  # a profile name with a bracket in it, set twice
+        odd = run("--config", str(path), "--profile", "a]b", "config", "set", "account_key", value)
+        assert odd.exit_code == 0, odd.output
+    assert (
+        show(run, "--config", str(path), "--profile", "a]b")["settings"]["account_key"][  # type: ignore[index]
+            "value"
+        ]
+        == "k2"
+    )
+
+
+def test_multi_line_values_windows_line_ends_and_symlinks_are_kept(
+    run: Invoke, isolated_env: Path
+) -> None:
+    real = isolated_env / "dotfiles" / "go-http.ini"
+    real.parent.mkdir()
+    real.write_bytes(b"[default]\r\naccount_key = a\r\n  b\r\n\r\n  c\r\napi_url = http://h/x\r\n")
+    link = isolated_env / "config.ini"
+    link.symlink_to(real)
+    result = run("--config", str(link), "config", "set", "account_key", "z")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert real.read_bytes() == b"[default]\r\naccount_key = z\r\napi_url = http://h/x\r\n"
+
+
+def test_the_shared_default_section_is_not_a_profile(run: Invoke, isolated_env: Path) -> None:
+    path = isolated_env / "go-http.ini"
+    path.write_text("[DEFAULT]\nauth_token = shared-token-12\n[default]\n", encoding="utf-8")
+    refused = run("--config", str(path), "--profile", "DEFAULT", "config", "set", "api_url",
+                  "http://x/api")  # fmt: skip
+    assert refused.exit_code == 2
+    assert "[DEFAULT] is the config file's shared section, not a profile" in refused.stderr
+    unset = run("--config", str(path), "config", "unset", "auth_token")
+    assert unset.exit_code == 0, unset.output
+    assert "[DEFAULT] of" in unset.stderr
+    assert "still sets auth_token for every profile" in " ".join(unset.stderr.split())

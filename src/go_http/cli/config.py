@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from go_http._operation import redact_url
-from go_http.cli.config_file import edit_setting
+from go_http.cli.config_file import SHARED_SECTION, edit_setting, shared_setting
 from go_http.cli.settings import (
     SECRET_NAMES,
     SETTING_NAMES,
@@ -161,6 +161,10 @@ def _save(state: CliState, name: str, value: str | None) -> None:
             else f"{name} {'removed from' if changed else 'was not set in'} [{profile}] of {path}"
         ),
     )
+    if value is None and shared_setting(path, name):
+        state.output.note(
+            escape(f"note: [{SHARED_SECTION}] of {path} still sets {name} for every profile")
+        )
     overrides = [
         source
         for source, given in (

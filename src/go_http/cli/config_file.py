@@ -16,36 +16,56 @@ from pathlib import Path
 
 from go_http.cli.settings import SettingsError
 
-#: A section header line: ``[name]``.
-_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 #: An option line: ``name = value`` or ``name: value`` (configparser's delimiters).
 _OPTION = re.compile(r"^(?P<name>[^\s=:][^=:]*?)\s*[=:]")
+#: What configparser takes for comment lines.
+_COMMENT_PREFIXES = ("#", ";")
+#: configparser's shared section, whose settings every profile inherits.
+SHARED_SECTION = configparser.DEFAULTSECT
 
 
 def edit_setting(path: Path, profile: str, name: str, value: str | None) -> bool:
     """Set (or, with ``value=None``, remove) one setting of a profile.
 
-    :param Path path: the config file (created, with its directory, if missing).
+    :param Path path: the config file (created, with its directory, if missing; a
+        symbolic link is followed, and the file it points to is the one changed).
     :param str profile: the section to change (added if missing).
     :param str name: the setting.
     :param value: the new value; ``None`` removes the setting.
     :returns: whether the file changed (removing a setting that is not there does not).
-    :raises SettingsError: the existing file cannot be read or parsed, or cannot be written.
+    :raises SettingsError: the profile is the shared ``[DEFAULT]`` section, the existing
+        file cannot be read or parsed, the edit would change anything but this setting,
+        or the file cannot be written.
     """
+    if profile == SHARED_SECTION:
+        raise SettingsError(
+            f"[{SHARED_SECTION}] is the config file's shared section, not a profile; "
+            "edit it by hand"
+        )
+    path = path.resolve() if path.is_symlink() else path
     try:
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        # Bytes, not text mode, so that Windows line ends are seen and kept.
+        old = path.read_bytes().decode("utf-8-sig") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"cannot read config file {path}: {exc}") from None
-    _parse(old, path)  # refuse to edit a file configparser cannot read
+    before = _sections(old, path)  # refuse to edit a file configparser cannot read
     lines = old.splitlines()
     new_lines = _edited(lines, profile, name, value)
     if new_lines == lines:
         return False
-    text = "\n".join(new_lines) + "\n"
-    parsed = _parse(text, path)
-    got = parsed.get(profile, name, fallback=None) if parsed.has_section(profile) else None
-    if got != value:  # pragma: no cover - a layout the line editor did not foresee
-        raise SettingsError(f"could not change {name} in [{profile}] of {path}; edit it by hand")
+    newline = "\r\n" if "\r\n" in old else "\n"
+    text = newline.join(new_lines) + newline
+    expected = {section: dict(options) for section, options in before.items()}
+    options = expected.setdefault(profile, {})
+    if value is None:
+        options.pop(name, None)
+    else:
+        options[name] = value
+    if _sections(text, path) != expected:
+        raise SettingsError(
+            f"could not change only {name} in [{profile}] of {path} (its layout is unusual); "
+            "edit it by hand"
+        )
     _replace(path, text)
     return True
 
@@ -66,12 +86,12 @@ def _edited(lines: list[str], profile: str, name: str, value: str | None) -> lis
         len(lines),
     )
     for i in range(start + 1, end):
+        if lines[i].lstrip().startswith(_COMMENT_PREFIXES):
+            continue
         match = _OPTION.match(lines[i])
         if match is None or match["name"].strip().lower() != name:
             continue
-        after = i + 1  # the value's continuation lines (indented) go with it
-        while after < end and lines[after][:1] in (" ", "\t") and lines[after].strip():
-            after += 1
+        after = _value_end(lines, i, end)
         replacement = [] if value is None else [f"{name} = {value}"]
         return [*lines[:i], *replacement, *lines[after:]]
     if value is None:
@@ -82,19 +102,40 @@ def _edited(lines: list[str], profile: str, name: str, value: str | None) -> lis
     return [*lines[:last], f"{name} = {value}", *lines[last:]]
 
 
+def _value_end(lines: list[str], option: int, end: int) -> int:
+    """The line after the value that starts on line ``option``: its continuation lines
+    are indented, and blank lines between them belong to it too (as configparser reads
+    them)."""
+    after = option + 1
+    scan = after
+    while scan < end:
+        if not lines[scan].strip():
+            scan += 1
+            continue
+        if lines[scan][:1] not in (" ", "\t"):
+            break
+        scan += 1
+        after = scan
+    return after
+
+
 def _section_name(line: str) -> str | None:
-    match = _SECTION.match(line)
-    return None if match is None else match["name"].strip()
+    """The section a header line opens, read as configparser reads it, or ``None``."""
+    if line[:1] in (" ", "\t"):
+        return None  # indented: part of a value
+    match = configparser.ConfigParser.SECTCRE.match(line.strip())
+    return None if match is None else match.group("header")
 
 
-def _parse(text: str, path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
+def _sections(text: str, path: Path) -> dict[str, dict[str, str]]:
+    """Every section's own settings (``[DEFAULT]`` as a section of its own)."""
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0")
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as exc:
         first_line = str(exc).splitlines()[0]
         raise SettingsError(f"cannot read config file {path}: {first_line}") from None
-    return parser
+    return {section: dict(parser.items(section)) for section in parser.sections()}
 
 
 def _replace(path: Path, text: str) -> None:
@@ -105,7 +146,8 @@ def _replace(path: Path, text: str) -> None:
     except OSError as exc:
         raise SettingsError(f"cannot write config file {path}: {exc}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # mkstemp makes it 0600
+        # mkstemp makes it 0600; newline="" writes the line ends as they are.
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
@@ -113,3 +155,13 @@ def _replace(path: Path, text: str) -> None:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise SettingsError(f"cannot write config file {path}: {exc}") from None
+
+
+def shared_setting(path: Path, name: str) -> bool:
+    """Whether the file's shared ``[DEFAULT]`` section sets ``name`` for every profile."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8-sig")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False
+    return name in parser.defaults()

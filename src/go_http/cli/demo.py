@@ -323,8 +323,10 @@ class Tour:
             )
 
     def push_to_webhook(self) -> None:
-        from_addr, to_addr = self.created[3]["msisdn"], self.created[4]["msisdn"]
+        from_addr, to_addr = self.created[-1]["msisdn"], self.created[0]["msisdn"]
         webhook = Webhook()
+        # A kept database (--db) may have push settings of its own: put them back after.
+        before = self.sandbox.push_settings()
         try:
             with self.step(
                 "Your app gets pushes: inbound messages and acks of what you send",
@@ -334,6 +336,8 @@ class Tour:
                 self.sandbox.set_push(
                     push_message_url=f"{webhook.url}/messages",
                     push_event_url=f"{webhook.url}/events",
+                    ignore_messages=False,
+                    ignore_events=False,
                 )
                 inbound = self.sandbox.inject_inbound(from_addr, "What time is my appointment?")
                 # The ack is pushed after the send's answer: wait for both bodies.
@@ -345,7 +349,7 @@ class Tour:
                         what = f"message from {body['from_addr']}: {body['content']!r}"
                     self.console.print(f"Your app received POST {path}: {what}")
         finally:
-            self.sandbox.set_push(push_message_url=None, push_event_url=None)
+            self.sandbox.set_push(**before)
             webhook.close()
 
     @staticmethod

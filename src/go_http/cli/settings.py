@@ -162,7 +162,7 @@ def read_profile(path: Path, profile: str, explicit: bool) -> tuple[dict[str, st
         return {}, False
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read(path, encoding="utf-8-sig")  # a byte-order mark (Notepad) is fine
     except (configparser.Error, UnicodeDecodeError, OSError) as exc:
         first_line = str(exc).splitlines()[0]
         raise SettingsError(f"cannot read config file {path}: {first_line}") from None
