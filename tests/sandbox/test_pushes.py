@@ -26,6 +26,8 @@ import requests
 
 from go_http import HttpApiSender
 from go_http._operation import redact_url
+from go_http.sandbox.push_settings import PushSettings
+from go_http.sandbox.pusher import Push
 from go_http.testing import Sandbox, SandboxAccount
 from tests.sandbox.conftest import Wire
 from tests.sandbox.test_conversation import MESSAGE_KEYS
@@ -605,3 +607,16 @@ def reachable(url: str) -> bool:
         return requests.get(url, timeout=1).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+def test_reprs_mask_push_url_passwords() -> None:
+    settings = PushSettings(
+        push_message_url="http://app:hunter2@host/in", push_event_url="https://u:hunter2@h:8/e?x"
+    )
+    assert repr(settings) == (
+        "PushSettings(push_message_url='http://***@host/in',"
+        " push_event_url='https://***@h:8/e?x', ignore_messages=False, ignore_events=False)"
+    )
+    push = Push(url="http://app:hunter2@host/x", body={"a": 1}, what="ack 1", event_id="1")
+    assert repr(push) == "Push(url='http://***@host/x', body={'a': 1}, what='ack 1', event_id='1')"
+    assert "hunter2" not in repr([settings, push])

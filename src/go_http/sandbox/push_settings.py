@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from go_http.sandbox.pusher import repr_masking_urls
 from go_http.sandbox.store import CONVERSATION_TYPE, Store
 
 URL_FIELDS = ("push_message_url", "push_event_url")
@@ -33,12 +34,17 @@ class PushSettings:
     :param str push_event_url: where events are POSTed (``None``: nowhere).
     :param bool ignore_messages: push no inbound messages, even with a URL.
     :param bool ignore_events: push no events, even with a URL.
+
+    ``repr()`` masks the URLs' ``user:password@``.
     """
 
     push_message_url: str | None = None
     push_event_url: str | None = None
     ignore_messages: bool = False
     ignore_events: bool = False
+
+    def __repr__(self) -> str:
+        return repr_masking_urls(self, *URL_FIELDS)
 
     @classmethod
     def from_block(cls, block: dict[str, Any]) -> PushSettings:

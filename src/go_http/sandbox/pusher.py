@@ -13,6 +13,7 @@ Pushes to the same URL go one at a time, in the order they were handed over.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import threading
@@ -32,11 +33,27 @@ LOG = logging.getLogger("go_http.sandbox.push")
 PUSH_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
+def repr_masking_urls(obj: Any, *url_fields: str) -> str:
+    """A dataclass's usual ``repr()``, with the credentials of its URL fields masked.
+
+    :param obj: a dataclass instance.
+    :param str url_fields: the names of the fields that hold URLs.
+    """
+    shown = []
+    for item in dataclasses.fields(obj):
+        value = getattr(obj, item.name)
+        if item.name in url_fields and isinstance(value, str):
+            value = redact_url(value)
+        shown.append(f"{item.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(shown)})"
+
+
 @dataclass(frozen=True)
 class Push:
     """One body to POST.
 
-    :ivar str url: the target as configured (it may hold ``user:password@``).
+    :ivar str url: the target as configured (it may hold ``user:password@``; ``repr()``
+        masks it).
     :ivar dict body: the §1.7 message or §1.10 event.
     :ivar str what: names the body in log lines, e.g. ``ack b04e…``.
     :ivar str event_id: the event pushed, whose outcome is recorded (``None``: a message).
@@ -46,6 +63,9 @@ class Push:
     body: dict[str, Any]
     what: str
     event_id: str | None = None
+
+    def __repr__(self) -> str:
+        return repr_masking_urls(self, "url")
 
 
 @dataclass(frozen=True)
