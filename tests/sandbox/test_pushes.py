@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import http.server
 import json
 import logging
@@ -15,7 +16,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,13 @@ import requests
 
 from go_http import HttpApiSender
 from go_http._operation import redact_url
+from go_http._protocol import new_key
+from go_http.sandbox.config import SandboxConfig
+from go_http.sandbox.events import ack_event, list_events, record_outcome, store_event
 from go_http.sandbox.push_settings import PushSettings
-from go_http.sandbox.pusher import Push
+from go_http.sandbox.pusher import CLOSE_GRACE, Outcome, Push, Pusher
+from go_http.sandbox.server import SandboxServer
+from go_http.sandbox.store import Store
 from go_http.testing import Sandbox, SandboxAccount
 from tests.sandbox.conftest import Wire
 from tests.sandbox.test_conversation import MESSAGE_KEYS
@@ -607,6 +614,234 @@ def reachable(url: str) -> bool:
         return requests.get(url, timeout=1).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+# -- bounded pushes, bounded stop ---------------------------------------------------------
+
+
+class Trickler:
+    """A loopback server answering every request with ``head``, then one byte more every
+    ``interval`` seconds for as long as it runs (a receiver that never finishes)."""
+
+    def __init__(self, head: bytes, interval: float = 0.1) -> None:
+        self.head = head
+        self.interval = interval
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port: int = self._listener.getsockname()[1]
+        self._closed = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            thread = threading.Thread(target=self._trickle, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(self.head)
+                while not self._closed.wait(self.interval):
+                    conn.sendall(b"x")
+            except OSError:
+                pass  # the sandbox hung up
+
+    def close(self) -> None:
+        self._closed.set()
+        for thread in self._threads:
+            thread.join(10)
+        self._listener.close()
+
+
+def stop_within(sandbox: Sandbox, seconds: float) -> float:
+    """Stop the sandbox; returns how long it took, failing if it takes longer than
+    ``seconds`` (the stop is left running in the background then)."""
+    started = time.monotonic()
+    stopper = threading.Thread(target=sandbox.stop, daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    assert not stopper.is_alive(), f"stopping took more than {seconds} s"
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("head", "outcome"),
+    [
+        # The receiver's body is ignored (§1.9): the push is done once the status is read.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n",
+            {"status": "delivered", "error": None},
+        ),
+        # Headers that never end are no answer.
+        (b"HTTP/1.1 200 OK\r\nX-Slow: ", {"status": "failed", "error": "no answer within 0.5 s"}),
+        (b"HTTP/1.1 20", {"status": "failed", "error": "no answer within 0.5 s"}),
+    ],
+    ids=["body", "headers", "status-line"],
+)
+def test_a_trickling_receiver_holds_neither_the_push_nor_the_stop(
+    head: bytes, outcome: dict[str, Any]
+) -> None:
+    trickler = Trickler(head)
+    sandbox = Sandbox(push_timeout=0.5).start()
+    try:
+        sandbox.set_push(push_event_url=f"http://127.0.0.1:{trickler.port}/ev")
+        started = time.monotonic()
+        sender_for(sandbox).send_text("+1", "hi")
+        [event] = settled_events(sandbox, timeout=5)
+        assert event["push"] == outcome
+        assert time.monotonic() - started < 2  # 0.5 s and a margin for a slow machine
+        assert stop_within(sandbox, 5) < 2
+    finally:
+        trickler.close()  # lets a stop that hung finish
+        sandbox.stop()
+
+
+@contextmanager
+def served(tmp_path: Path, **limits: Any) -> Iterator[tuple[SandboxAccount, SandboxServer]]:
+    """A sandbox server with limits that :class:`Sandbox` does not take, and its account."""
+    store = Store(str(tmp_path / "sandbox.sqlite3"))
+    server = SandboxServer(store, SandboxConfig(**limits), owns_store=True)
+    try:
+        server.start()
+        where = Sandbox()  # only carries the URLs to the account
+        where.api_url, where.send_url = server.api_url, server.send_url
+        yield SandboxAccount(where, store.ready_account()), server
+    finally:
+        server.stop()
+
+
+def stored_outcomes(db: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT push_status, push_error FROM events ORDER BY seq")
+        return [(status, error) for status, error in rows]
+
+
+def test_pushes_beyond_the_cap_of_a_url_fail_at_once(tmp_path: Path, receiver: Receiver) -> None:
+    receiver.release.clear()  # the first push is held until all are handed over
+    with served(tmp_path, push_max_waiting=3) as (account, _):
+        account.set_push(push_event_url=receiver.url("/ev"))
+        sender = sender_for(account)
+        sent = [sender.send_text("+1", f"message {n}")["message_id"] for n in range(6)]
+        receiver.wait_for(1)
+        assert {e["push"]["status"] for e in account.events()} == {"pending"}
+        receiver.release.set()
+        events = settled_events(account)
+        # One under way and three waiting were pushed; the two beyond the cap were not.
+        assert [r.json()["user_message_id"] for r in receiver.wait_for(4)] == sent[:4]
+    assert [e["user_message_id"] for e in events] == sent
+    assert [e["push"] for e in events] == [{"status": "delivered", "error": None}] * 4 + [
+        {"status": "failed", "error": "not pushed: more than 3 pushes waiting for this URL"}
+    ] * 2
+    assert len(receiver.received) == 4
+
+
+def test_stop_records_the_dropped_pushes_at_once_with_one_log_line(
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="go_http.sandbox.push")
+    receiver.release.clear()  # never answers in time
+    with served(tmp_path, push_max_waiting=3, push_timeout=0.5) as (account, server):
+        account.set_push(push_event_url=receiver.url("/ev", "user:s3cret@"))
+        sender = sender_for(account)
+        for n in range(6):
+            sender.send_text("+1", f"message {n}")
+        receiver.wait_for(1)
+        # Every push has been handed over before this is answered.
+        first = account.events()[0]["event_id"]
+        started = time.monotonic()
+        server.stop()
+        # The push under way ends at its timeout; stopping waits for it, no longer.
+        assert time.monotonic() - started < 0.5 + CLOSE_GRACE
+    assert stored_outcomes(tmp_path / "sandbox.sqlite3") == [
+        ("failed", "no answer within 0.5 s"),
+        *[("failed", "not pushed: the sandbox stopped")] * 3,
+        *[("failed", "not pushed: more than 3 pushes waiting for this URL")] * 2,
+    ]
+    lines = [r.getMessage() for r in caplog.records if r.name == "go_http.sandbox.push"]
+    assert sorted(lines) == sorted(
+        [
+            f"push of ack {first} to"
+            f" http://***@127.0.0.1:{receiver.port}/ev failed (not retried):"
+            " no answer within 0.5 s",
+            "3 pushes not sent: the sandbox stopped",
+            "2 pushes not sent: more than 3 pushes waiting for this URL",
+        ]
+    )
+
+
+def stored_push(store: Store, url: str) -> Push:
+    """An ack stored as a send's would be, and its push to ``url``."""
+    creds = store.ready_account()
+    message = {
+        "message_id": new_key(),
+        "helper_metadata": {
+            "go": {
+                "user_account": creds.account_key,
+                "conversation_type": "http_api_nostream",
+                "conversation_key": creds.conversation_key,
+            }
+        },
+        "routing_metadata": {},
+    }
+    with store.write() as conn:
+        push = store_event(conn, ack_event(message), PushSettings(push_event_url=url))
+    assert push is not None
+    return push
+
+
+def outcomes(store: Store) -> list[dict[str, Any]]:
+    return [e["push"] for e in list_events(store, store.ready_account().account_key, None)]
+
+
+def test_a_push_handed_over_after_stopping_is_recorded_as_not_pushed(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    store = Store(str(tmp_path / "sandbox.sqlite3"))
+    pusher = Pusher(on_outcome=functools.partial(record_outcome, store))
+    push = stored_push(store, receiver.url("/ev"))
+    pusher.close()
+    pusher.submit(push)  # e.g. by a request the server was still finishing
+    assert outcomes(store) == [{"status": "failed", "error": "not pushed: the sandbox stopped"}]
+    assert receiver.received == []
+    store.close()
+
+
+def test_stopping_waits_a_bounded_time_for_a_push_under_way(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    store = Store(str(tmp_path / "sandbox.sqlite3"))
+    busy = threading.Event()
+
+    def record_slowly(pushes: Sequence[Push], outcome: Outcome) -> None:
+        if outcome.delivered:  # the database is held up just then
+            busy.wait(10)
+        record_outcome(store, pushes, outcome)
+
+    pusher = Pusher(timeout=0.2, on_outcome=record_slowly)
+    pusher.submit(stored_push(store, receiver.url("/ev")))
+    receiver.wait_for(1)
+    closer = threading.Thread(target=pusher.close, daemon=True)
+    started = time.monotonic()
+    closer.start()
+    try:
+        closer.join(5)
+        assert not closer.is_alive(), "close() did not return"
+        assert time.monotonic() - started < 0.2 + CLOSE_GRACE + 1
+        assert outcomes(store) == [
+            {"status": "failed", "error": "no answer before the sandbox stopped"}
+        ]
+    finally:
+        busy.set()
+    # The worker still records what it saw, if the database is open to take it.
+    wait_until(lambda: outcomes(store) == [{"status": "delivered", "error": None}])
+    store.close()
 
 
 def test_reprs_mask_push_url_passwords() -> None:

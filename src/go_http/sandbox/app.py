@@ -125,6 +125,7 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         timeout=config.push_timeout,
         workers=config.push_workers,
         on_outcome=functools.partial(events.record_outcome, store),
+        max_waiting=config.push_max_waiting,
     )
     app.state.sandbox = Sandbox(store=store, config=config, pusher=pusher)
     app.state.gate = conversation.ConcurrencyGate(config.concurrency_limit)
@@ -132,7 +133,8 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
 
 
 def finish(app: Starlette) -> None:
-    """Wait for the pushes under way and drop the queued ones (recording why).
+    """Drop the waiting pushes and wait (a bounded time) for the ones under way,
+    recording what became of each.
 
     Call it once the server has stopped, before the store is closed.
     """

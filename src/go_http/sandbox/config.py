@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from go_http.sandbox.pusher import MAX_WAITING
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
@@ -19,8 +21,10 @@ class SandboxConfig:
     :param int metrics_max_response_size: data-point guard of ``GET /metrics/`` (§6.2).
     :param int stream_batch: rows fetched per database round trip while streaming.
     :param float push_timeout: seconds a push to ``push_message_url``/``push_event_url``
-        may take to connect, and to be answered (spec §1.9: 5).
+        may take to connect and be answered, in all (spec §1.9: 5).
     :param int push_workers: push URLs served at the same time.
+    :param int push_max_waiting: pushes that may wait for one URL behind the one under
+        way; more fail at once.
     """
 
     max_body_bytes: int = 1024 * 1024
@@ -32,3 +36,4 @@ class SandboxConfig:
     stream_batch: int = 200
     push_timeout: float = 5.0
     push_workers: int = 8
+    push_max_waiting: int = MAX_WAITING

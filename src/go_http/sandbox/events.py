@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from go_http._protocol import new_key, vumi_timestamp
@@ -79,19 +80,20 @@ def store_event(
     return Push(url=url, body=event, what=what, event_id=event["event_id"])
 
 
-def record_outcome(store: Store, push: Push, outcome: Outcome) -> None:
-    """Record how an event's push ended (a message's push is only logged).
+def record_outcome(store: Store, pushes: Sequence[Push], outcome: Outcome) -> None:
+    """Record how event pushes ended, in one transaction (a message's push is only logged).
 
     :param Store store: the database.
-    :param Push push: the push.
-    :param Outcome outcome: how it ended (its error never holds credentials).
+    :param pushes: pushes that all ended the same way.
+    :param Outcome outcome: how (its error never holds credentials).
     """
-    if push.event_id is None:
+    status = DELIVERED if outcome.delivered else FAILED
+    rows = [(status, outcome.error, p.event_id) for p in pushes if p.event_id is not None]
+    if not rows:
         return
     with store.write() as conn:
-        conn.execute(
-            "UPDATE events SET push_status = ?, push_error = ? WHERE event_id = ?",
-            (DELIVERED if outcome.delivered else FAILED, outcome.error, push.event_id),
+        conn.executemany(
+            "UPDATE events SET push_status = ?, push_error = ? WHERE event_id = ?", rows
         )
 
 

@@ -4,33 +4,53 @@ Each push is one ``POST`` of the JSON body with ``Content-Type: application/json
 charset=utf-8``; ``user:password@`` in the URL is taken out of it and sent as Basic auth.
 A 2xx answer is delivered; anything else (another status, a timeout, a refused
 connection) is logged, with the URL's credentials masked, and not retried: the sandbox has
-no retry API.  Redirects are not followed.
+no retry API.  Redirects are not followed.  The receiver's body is never read (§1.9 ignores
+it), and a push must be answered within the timeout from the moment it starts connecting:
+a receiver that trickles its answer is cut off then.
 
 Pushes run on worker threads, so they never hold up the API response that caused them.
-Pushes to the same URL go one at a time, in the order they were handed over.
+Pushes to the same URL go one at a time, in the order they were handed over; at most
+:data:`MAX_WAITING` wait behind the one under way, and later ones fail at once.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import json
 import logging
+import socket
 import threading
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
 
 from go_http._operation import redact_url
 
 LOG = logging.getLogger("go_http.sandbox.push")
 
 PUSH_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+#: Pushes that may wait for one URL behind the one under way; more fail at once.
+MAX_WAITING = 1000
+#: Seconds :meth:`Pusher.close` waits for the pushes under way, beyond the push timeout.
+CLOSE_GRACE = 1.0
+#: How ``push.error`` begins for a push that was never made.
+NOT_PUSHED = "not pushed: "
+#: Why a push waiting when the sandbox stopped was not made.
+STOPPED_REASON = "the sandbox stopped"
+#: ``push.error`` of a push still under way when the sandbox had waited long enough.
+UNFINISHED = "no answer before the sandbox stopped"
 
 
 def repr_masking_urls(obj: Any, *url_fields: str) -> str:
@@ -117,28 +137,157 @@ def _os_reason(error: BaseException) -> str | None:
     return None
 
 
+# -- the deadline of one push ---------------------------------------------------------------
+
+_this_thread = threading.local()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # an already closed connection needs no cutting off
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Deadline:
+    """Cuts a push's connection off when its time is up.
+
+    Socket timeouts only bound each read, so a receiver sending a byte now and then could
+    hold a worker for ever; shutting the socket down from a timer ends every read at once.
+    The timer holds a duplicate of the socket: shutting that down reaches the connection
+    even after TLS has taken the original over (``wrap_socket`` detaches it).
+
+    :param float seconds: the time the push may take, counted from now.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._over = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _this_thread.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> bool:
+        """Stop watching (again is harmless); returns whether the time ran out first, so
+        that whatever was read may have been cut short."""
+        self._timer.cancel()
+        _this_thread.deadline = None
+        with self._lock:
+            self._over = True
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+            return self.expired
+
+    def watch(self, sock: socket.socket) -> None:
+        """Cut ``sock`` off when the time is up (at once if it already is)."""
+        copy = sock.dup()
+        with self._lock:
+            if self._over:
+                copy.close()
+                return
+            self._sockets.append(copy)
+            if self.expired:
+                _shut(copy)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    """Hand a new connection's socket to the deadline of the push this thread is making."""
+    deadline: _Deadline | None = getattr(_this_thread, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+    return sock
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """Connections whose sockets the push's :class:`_Deadline` can cut off."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def new_session() -> requests.Session:
+    """A session to push with: no proxies or ``.netrc`` credentials from the environment,
+    and connections that :func:`post` can cut off at its deadline."""
+    session = requests.Session()
+    session.trust_env = False
+    adapter = _Adapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def post(session: requests.Session, push: Push, timeout: float) -> Outcome:
     """POST one push and say how it went (never raises for a network failure).
 
-    :param session: the session to send with.
+    Only the status line and headers are read; the connection is closed then.
+
+    :param session: a session from :func:`new_session`.
     :param Push push: what to send where.
-    :param float timeout: seconds to connect, and to wait for the answer.
+    :param float timeout: seconds to connect and be answered, in all.
     """
     try:
         url, headers = split_credentials(push.url)
     except ValueError as exc:
         return Outcome(False, f"dropped: {exc}")
     data = json.dumps(push.body).encode("utf-8")
-    try:
-        response = session.post(
-            url, data=data, headers=headers, timeout=timeout, allow_redirects=False
-        )
-    except requests.Timeout:
-        return Outcome(False, f"no answer within {timeout:g} s")
-    except requests.RequestException as exc:
-        reason = _os_reason(exc)
-        return Outcome(False, "connection failed" + (f": {reason}" if reason else ""))
-    response.close()
+    late = Outcome(False, f"no answer within {timeout:g} s")
+    with _Deadline(timeout) as deadline:
+        try:
+            response = session.post(
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,  # the body is never read
+            )
+        except requests.Timeout:
+            return late
+        except requests.RequestException as exc:
+            if deadline.stop():
+                return late
+            reason = _os_reason(exc)
+            return Outcome(False, "connection failed" + (f": {reason}" if reason else ""))
+        # http.client takes headers cut short by the deadline for complete ones.
+        cut_off = deadline.stop()
+        response.close()
+    if cut_off:
+        return late
     if 200 <= response.status_code < 300:
         return Outcome(True)
     if 300 <= response.status_code < 400:
@@ -146,65 +295,119 @@ def post(session: requests.Session, push: Push, timeout: float) -> Outcome:
     return Outcome(False, f"HTTP {response.status_code}")
 
 
+# -- the pusher ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    """The pushes of one URL.
+
+    :ivar current: the push under way (until its outcome is recorded).
+    :ivar waiting: the pushes behind it, oldest first.
+    :ivar refused: pushes that found ``waiting`` full, for the worker to record.
+    """
+
+    current: Push | None = None
+    waiting: deque[Push] = field(default_factory=deque)
+    refused: list[Push] = field(default_factory=list)
+
+
 class Pusher:
     """Delivers pushes on worker threads, in order per URL.
 
-    :param float timeout: seconds a push may take to connect, and to be answered.
+    :param float timeout: seconds a push may take to connect and be answered, in all.
     :param int workers: URLs pushed to at the same time.
-    :param on_outcome: called on a worker thread with each push and how it ended
-        (also for pushes dropped by :meth:`close`).
+    :param on_outcome: records that some pushes ended one way; called on a worker thread,
+        or by :meth:`close`, with all the pushes dropped together at once.
+    :param int max_waiting: pushes that may wait for one URL; more fail at once.
     """
 
     def __init__(
         self,
         timeout: float = 5.0,
         workers: int = 8,
-        on_outcome: Callable[[Push, Outcome], None] | None = None,
+        on_outcome: Callable[[Sequence[Push], Outcome], None] | None = None,
+        max_waiting: int = MAX_WAITING,
     ) -> None:
         self.timeout = timeout
+        self.max_waiting = max_waiting
+        self._overflow = f"more than {max_waiting} pushes waiting for this URL"
         self._on_outcome = on_outcome
         self._lock = threading.Lock()
-        self._queues: dict[str, deque[Push]] = {}
+        self._changed = threading.Condition(self._lock)
+        self._lines: dict[str, _Line] = {}
         self._closed = False
+        self._gave_up = False  # close() stopped waiting: later outcomes are not recorded
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="go-http-sandbox-push")
 
     def submit(self, push: Push) -> None:
-        """Queue a push behind the earlier ones to the same URL; returns at once."""
+        """Queue a push behind the earlier ones to the same URL; returns at once.
+
+        A push that finds :attr:`max_waiting` pushes waiting for its URL fails (the URL's
+        worker records it), as does one handed over after :meth:`close`.
+        """
         with self._lock:
-            if self._closed:
-                LOG.warning("%s not pushed: the sandbox is stopping", push.what)
+            if not self._closed:
+                line = self._lines.get(push.url)
+                if line is None:
+                    self._lines[push.url] = _Line(waiting=deque([push]))
+                    # Under the lock, so that close() cannot shut the executor down between.
+                    self._executor.submit(self._drain, push.url)
+                elif len(line.waiting) < self.max_waiting:
+                    line.waiting.append(push)
+                else:
+                    line.refused.append(push)
                 return
-            queue = self._queues.get(push.url)
-            if queue is not None:
-                queue.append(push)
-                return
-            self._queues[push.url] = deque([push])
-            # Under the lock, so that close() cannot shut the executor down in between.
-            self._executor.submit(self._drain, push.url)
+        self._drop([push], STOPPED_REASON, push.url)
 
     def close(self) -> None:
-        """Stop: wait for the pushes under way; drop (and report) the ones still queued."""
+        """Stop: record the waiting pushes as not pushed, all at once, and wait for the ones
+        under way, at most the push timeout plus :data:`CLOSE_GRACE`; any unfinished then
+        are recorded as failed.
+        """
+        deadline = time.monotonic() + self.timeout + CLOSE_GRACE
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
-        self._executor.shutdown(wait=True)
+            refused: list[Push] = []
+            waiting: list[Push] = []
+            for line in self._lines.values():
+                refused += line.refused
+                waiting += line.waiting
+                line.refused, line.waiting = [], deque()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._drop(refused, self._overflow)
+        self._drop(waiting, STOPPED_REASON)
+        with self._lock:
+            self._changed.wait_for(
+                lambda: all(line.current is None for line in self._lines.values()),
+                timeout=max(0.0, deadline - time.monotonic()),
+            )
+            self._gave_up = True
+            unfinished = [line.current for line in self._lines.values() if line.current]
+        for push in unfinished:
+            self._report(push, Outcome(False, UNFINISHED))
 
     def _drain(self, url: str) -> None:
         """Push everything queued for one URL, oldest first, until its queue is empty."""
-        with requests.Session() as session:
-            session.trust_env = False  # no proxies or .netrc credentials from the environment
+        with new_session() as session:
             while True:
                 with self._lock:
-                    queue = self._queues[url]
-                    if not queue:
-                        del self._queues[url]
+                    line = self._lines[url]
+                    refused, line.refused = line.refused, []
+                    push = line.current = line.waiting.popleft() if line.waiting else None
+                    if push is None and not refused:
+                        del self._lines[url]
+                        self._changed.notify_all()
                         return
-                    push = queue.popleft()
-                    closed = self._closed
-                if closed:
-                    outcome = Outcome(False, "not pushed: the sandbox stopped")
-                else:
+                self._drop(refused, self._overflow, url)
+                if push is not None:
                     outcome = self._post(session, push)
-                self._finish(push, outcome)
+                    with self._lock:
+                        gave_up = self._gave_up
+                    if not gave_up:  # else close() has reported it already
+                        self._report(push, outcome)
 
     def _post(self, session: requests.Session, push: Push) -> Outcome:
         try:
@@ -213,7 +416,8 @@ class Pusher:
             LOG.exception("unexpected error pushing %s", push.what)
             return Outcome(False, f"unexpected error: {type(exc).__name__}")
 
-    def _finish(self, push: Push, outcome: Outcome) -> None:
+    def _report(self, push: Push, outcome: Outcome) -> None:
+        """Log and record how one push ended."""
         target = redact_url(push.url)
         if outcome.delivered:
             LOG.info("pushed %s to %s", push.what, target)
@@ -221,8 +425,25 @@ class Pusher:
             LOG.warning(
                 "push of %s to %s failed (not retried): %s", push.what, target, outcome.error
             )
-        if self._on_outcome is not None:
-            try:
-                self._on_outcome(push, outcome)
-            except Exception:
-                LOG.exception("could not record the outcome of pushing %s", push.what)
+        self._record([push], outcome)
+
+    def _drop(self, pushes: Sequence[Push], reason: str, url: str | None = None) -> None:
+        """Record that pushes were not made, in one go and with one log line.
+
+        :param str reason: why, e.g. ``the sandbox stopped``.
+        :param str url: the URL they all were for, named in the log (``None``: several).
+        """
+        if not pushes:
+            return
+        count = f"{len(pushes)} push" + ("" if len(pushes) == 1 else "es")
+        target = "" if url is None else f" to {redact_url(url)}"
+        LOG.warning("%s%s not sent: %s", count, target, reason)
+        self._record(pushes, Outcome(False, f"{NOT_PUSHED}{reason}"))
+
+    def _record(self, pushes: Sequence[Push], outcome: Outcome) -> None:
+        if self._on_outcome is None:
+            return
+        try:
+            self._on_outcome(pushes, outcome)
+        except Exception:
+            LOG.exception("could not record the outcome of %d pushes", len(pushes))
