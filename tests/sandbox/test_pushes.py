@@ -844,6 +844,21 @@ def test_stopping_waits_a_bounded_time_for_a_push_under_way(
     store.close()
 
 
+def test_pushes_left_pending_by_an_earlier_run_are_recorded_as_failed(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    with Sandbox(db_path=db) as sandbox:
+        sender = sender_for(sandbox)
+        sender.send_text("+1", "left pending")
+        sender.send_text("+1", "never to be pushed")
+    with sqlite3.connect(db) as conn:  # what a run killed before pushing leaves behind
+        conn.execute("UPDATE events SET push_status = 'pending' WHERE seq = 1")
+    with Sandbox(db_path=db) as sandbox:
+        assert [e["push"] for e in sandbox.events()] == [
+            {"status": "failed", "error": "not pushed: the sandbox stopped before pushing it"},
+            {"status": "no_url", "error": None},
+        ]
+
+
 def test_reprs_mask_push_url_passwords() -> None:
     settings = PushSettings(
         push_message_url="http://app:hunter2@host/in", push_event_url="https://u:hunter2@h:8/e?x"

@@ -121,6 +121,9 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     )
     # Exact routes: '/contacts' and '/contacts/' are different resources (spec §3).
     app.router.redirect_slashes = False
+    abandoned = events.fail_abandoned(store)
+    if abandoned:
+        LOG.warning("%d event pushes left pending by an earlier run recorded as failed", abandoned)
     pusher = Pusher(
         timeout=config.push_timeout,
         workers=config.push_workers,

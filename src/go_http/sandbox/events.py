@@ -11,7 +11,7 @@ from typing import Any
 
 from go_http._protocol import new_key, vumi_timestamp
 from go_http.sandbox.push_settings import PushSettings
-from go_http.sandbox.pusher import Outcome, Push
+from go_http.sandbox.pusher import NOT_PUSHED, Outcome, Push
 from go_http.sandbox.store import Store
 
 #: The transport name on injected inbound messages and on events.
@@ -23,6 +23,9 @@ DELIVERED = "delivered"  # the receiver answered 2xx
 FAILED = "failed"  # anything else; ``push.error`` says what
 IGNORED = "ignored"  # the conversation has ignore_events set
 NO_URL = "no_url"  # the conversation has no push_event_url
+
+#: ``push.error`` of an event a server left pending when it stopped.
+ABANDONED = f"{NOT_PUSHED}the sandbox stopped before pushing it"
 
 
 def ack_event(message: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +98,23 @@ def record_outcome(store: Store, pushes: Sequence[Push], outcome: Outcome) -> No
         conn.executemany(
             "UPDATE events SET push_status = ?, push_error = ? WHERE event_id = ?", rows
         )
+
+
+def fail_abandoned(store: Store) -> int:
+    """Record the pushes an earlier server left ``pending`` as failed: it stopped (or was
+    killed) before making them, and no one else will.
+
+    Call it as a server starts, before it pushes anything.
+
+    :param Store store: the database.
+    :returns: how many events were marked.
+    """
+    with store.write() as conn:
+        cursor = conn.execute(
+            "UPDATE events SET push_status = ?, push_error = ? WHERE push_status = ?",
+            (FAILED, ABANDONED, PENDING),
+        )
+    return cursor.rowcount
 
 
 def list_events(
