@@ -195,10 +195,11 @@ def send_async_bulk(job: Job) -> dict[str, Any]:
 def send_aiohttp_only(job: Job) -> dict[str, Any]:
     """The floor under ``send_bulk``: the same sends with aiohttp alone, no go_http.
 
-    As ``send_bulk`` does: its own uvloop loop and session (so the connections are set up
-    inside the measured part), ``concurrency`` workers, a JSON body encoded and an answer
-    decoded per message, the same timeouts.  Nothing else: no validation, retries,
-    outcomes or opt-out handling.
+    As ``send_bulk`` does: its own event loop (uvloop, or with ``loop="asyncio"`` the
+    standard one, the floor under ``async_send_bulk`` run by ``asyncio.run``) and session
+    (so the connections are set up inside the measured part), ``concurrency`` workers, a
+    JSON body encoded and an answer decoded per message, the same timeouts.  Nothing
+    else: no validation, retries, outcomes or opt-out handling.
     """
     import base64
 
@@ -232,8 +233,9 @@ def send_aiohttp_only(job: Job) -> dict[str, Any]:
             await asyncio.gather(*(worker() for _ in range(job["concurrency"])))
             return sent
 
+    run_loop = asyncio.run if job.get("loop") == "asyncio" else uvloop.run
     with measurement(job) as measured:
-        sent = uvloop.run(run())
+        sent = run_loop(run())
     if sent != count:
         raise SystemExit(f"aiohttp alone sent {sent} of {count} messages")
     return {**measured.result, "items": count}

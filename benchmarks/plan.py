@@ -93,9 +93,14 @@ def send_scenario(latency_ms: int, sequential: int, bulk: int) -> Scenario:
                     cpu_target_per_1000=BULK_CPU_TARGET_PER_1000,
                     params={"concurrency": BULK_CONCURRENCY}),
             Variant("aiohttp-only",
-                    f"reference: aiohttp alone, {BULK_CONCURRENCY} workers, no go_http",
+                    f"reference: aiohttp alone, {BULK_CONCURRENCY} workers, uvloop, no go_http",
                     "ours", "send_aiohttp_only", bulk,
                     params={"concurrency": BULK_CONCURRENCY}),
+            Variant("aiohttp-only-asyncio",
+                    f"reference: aiohttp alone, {BULK_CONCURRENCY} workers, asyncio loop, "
+                    "no go_http",
+                    "ours", "send_aiohttp_only", bulk,
+                    params={"concurrency": BULK_CONCURRENCY, "loop": "asyncio"}),
         ),
     )  # fmt: skip
 

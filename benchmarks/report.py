@@ -118,10 +118,12 @@ def number(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-#: The reference variant: the same sends with aiohttp alone (see ``client_worker.py``).
-FLOOR_VARIANT = "aiohttp-only"
-#: The bulk worker tasks and the functions they measure.
-BULK_FUNCTIONS = {"send_bulk": "send_bulk", "send_async_bulk": "async_send_bulk"}
+#: The bulk worker tasks, the functions they measure, and the reference variant (the same
+#: sends with aiohttp alone, on the same kind of event loop; see ``client_worker.py``).
+BULK_FUNCTIONS = {
+    "send_bulk": ("send_bulk", "aiohttp-only"),
+    "send_async_bulk": ("async_send_bulk", "aiohttp-only-asyncio"),
+}
 
 
 def mark(passed: bool | None) -> str:
@@ -172,20 +174,22 @@ def scenario_table(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
 
 
 def overhead_lines(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
-    """What go_http's bulk engine costs over aiohttp alone (the reference row), if both ran."""
-    floor = summary.get(FLOOR_VARIANT, {})
-    if not floor.get("runs_ok"):
-        return []
+    """What go_http's bulk engine costs over aiohttp alone on the same kind of event loop
+    (the reference rows), where both ran."""
     lines = []
     for variant in scenario.variants:
         row = summary[variant.key]
-        function = BULK_FUNCTIONS.get(variant.task)
-        if function is None or not row.get("runs_ok"):
+        if variant.task not in BULK_FUNCTIONS or not row.get("runs_ok"):
             continue
+        function, floor_key = BULK_FUNCTIONS[variant.task]
+        floor = summary.get(floor_key, {})
+        if not floor.get("runs_ok"):
+            continue
+        loop = "the asyncio loop" if floor_key.endswith("asyncio") else "uvloop"
         extra = row["cpu_s_per_1000"] - floor["cpu_s_per_1000"]
         lines.append(
             f"- `{function}` costs {extra:+.3f} client CPU s per 1k messages over aiohttp "
-            f"alone ({extra * 1000:+.0f} us per message)."
+            f"alone on {loop} ({extra * 1000:+.0f} us per message)."
         )
     return ["", *lines] if lines else []
 
