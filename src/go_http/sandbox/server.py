@@ -149,7 +149,7 @@ def _log_config() -> dict[str, Any]:
     return config
 
 
-def run(
+def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     db: str = DEFAULT_DB,
@@ -163,7 +163,9 @@ def run(
     push_message_url: str | None = None,
     push_event_url: str | None = None,
 ) -> None:
-    """Run the sandbox in the foreground (the implementation of :func:`go_http.sandbox.serve`).
+    """Run the sandbox in the foreground until interrupted (Ctrl-C / SIGTERM).
+
+    Prints the base URL, send URL and the ready-made account's credentials first.
 
     :param str host: address to bind.
     :param int port: port to bind.
@@ -172,11 +174,13 @@ def run(
     :param str account_key: fix the ready-made account key.
     :param str conversation_key: fix the ready-made conversation key.
     :param str conversation_token: fix the ready-made conversation's API token.
-    :param int concurrency_limit: simultaneous conversation-API requests per account.
+    :param int concurrency_limit: simultaneous conversation-API requests per account
+        (negative: unlimited).
     :param float request_delay: artificial delay of conversation-API requests (seconds).
     :param out: where to print the banner (default stdout).
-    :param str push_message_url: set the ready-made conversation's ``push_message_url``.
-    :param str push_event_url: set its ``push_event_url``.
+    :param str push_message_url: set the ready-made conversation's ``push_message_url``
+        (kept in ``db``; not given: left as it is).
+    :param str push_event_url: set its ``push_event_url`` likewise.
     :raises CredentialConflict: a credential belongs to another account of ``db``.
     :raises InvalidPushSetting: a push URL is not an ``http(s)`` URL.
     """
