@@ -39,6 +39,23 @@ def endpoint_names(items: list[dict[str, Any]], member: str = "endpoints") -> li
     ]
 
 
+def show_components(
+    state: CliState,
+    found: list[dict[str, Any]],
+    members: tuple[str, ...],
+    columns: tuple[str, ...],
+    title: str,
+) -> None:
+    """List conversations, channels or routers: as the server gave them with ``--json``,
+    else a table with each endpoint list in ``members`` shown as names."""
+    if state.output.json_mode:
+        state.output.records(found, ())
+        return
+    for member in members:
+        found = endpoint_names(found, member)
+    state.output.records(found, columns, title=title, empty=f"no {title.lower()}")
+
+
 @click.group()
 def account() -> None:
     """Inspect the account: campaigns, conversations, channels, routers, routing."""
@@ -73,14 +90,12 @@ def conversations(state: CliState, campaign: str | None) -> None:
     """List the active conversations."""
     with state.account() as client:
         found = client.conversations(campaign_key(state, client, campaign))
-    if state.output.json_mode:
-        state.output.records(found, ())
-        return
-    state.output.records(
-        endpoint_names(found),
+    show_components(
+        state,
+        found,
+        ("endpoints",),
         ("uuid", "type", "name", "status", "endpoints"),
-        title="Conversations",
-        empty="no conversations",
+        "Conversations",
     )
 
 
@@ -98,14 +113,8 @@ def channels(state: CliState, campaign: str | None) -> None:
     """List the channels (tags) the account holds."""
     with state.account() as client:
         found = client.channels(campaign_key(state, client, campaign))
-    if state.output.json_mode:
-        state.output.records(found, ())
-        return
-    state.output.records(
-        endpoint_names(found),
-        ("uuid", "name", "description", "endpoints"),
-        title="Channels",
-        empty="no channels",
+    show_components(
+        state, found, ("endpoints",), ("uuid", "name", "description", "endpoints"), "Channels"
     )
 
 
@@ -123,15 +132,12 @@ def routers(state: CliState, campaign: str | None) -> None:
     """List the active routers."""
     with state.account() as client:
         found = client.routers(campaign_key(state, client, campaign))
-    if state.output.json_mode:
-        state.output.records(found, ())
-        return
-    shown = endpoint_names(endpoint_names(found, "channel_endpoints"), "conversation_endpoints")
-    state.output.records(
-        shown,
+    show_components(
+        state,
+        found,
+        ("channel_endpoints", "conversation_endpoints"),
         ("uuid", "type", "name", "status", "channel_endpoints", "conversation_endpoints"),
-        title="Routers",
-        empty="no routers",
+        "Routers",
     )
 
 

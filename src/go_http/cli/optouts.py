@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,6 +27,14 @@ address_type_option = click.option(
 )
 
 
+def found(record: dict[str, Any] | None, missing: str) -> dict[str, Any]:
+    """The opt-out record, or the not-found error (exit code 4) the API answered with
+    ``None``."""
+    if record is None:
+        raise NotFoundError(missing, status_code=404, reason="Not Found")
+    return record
+
+
 @click.group()
 def optouts() -> None:
     """Manage opted-out addresses (sends to them are refused)."""
@@ -46,10 +55,7 @@ def get_optout(state: CliState, address: str, address_type: str) -> None:
     """Show the opt-out of ADDRESS (exit code 4 if it has not opted out)."""
     with state.optouts() as client:
         record = client.get_optout(address_type, address)
-    if record is None:
-        raise NotFoundError(
-            f"{address_type} {address} has not opted out", status_code=404, reason="Not Found"
-        )
+    record = found(record, f"{address_type} {address} has not opted out")
     state.output.record(record, title="Opted out")
 
 
@@ -85,10 +91,7 @@ def delete_optout(state: CliState, address: str, address_type: str) -> None:
     """Lift the opt-out of ADDRESS (exit code 4 if there was none)."""
     with state.optouts() as client:
         record = client.delete_optout(address_type, address)
-    if record is None:
-        raise NotFoundError(
-            f"{address_type} {address} had not opted out", status_code=404, reason="Not Found"
-        )
+    record = found(record, f"{address_type} {address} had not opted out")
     state.output.record(record, title="Opt-out lifted")
 
 
